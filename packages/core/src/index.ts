@@ -26,3 +26,4 @@ export {
 } from "./internal/normalize-task.js";
 export { prepareSchedule } from "./internal/normalize-schedule.js";
 export type { Backend as BaseBackend } from "./contracts/backend.js";
+export type { UrlComponentOptions, UrlFactory } from "./config/url-factory.js";

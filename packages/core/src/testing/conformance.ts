@@ -1,0 +1,2 @@
+// Written by the conformance work; placeholder so the package builds meanwhile.
+export {};

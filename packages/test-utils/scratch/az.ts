@@ -1,0 +1,17 @@
+import { BlobServiceClient } from "@azure/storage-blob";
+import { startAzurite } from "../src/start-azurite.js";
+const t0 = Date.now();
+const az = await startAzurite();
+console.log("started", az.url, Date.now() - t0);
+const svc = BlobServiceClient.fromConnectionString(az.connectionString);
+const c = svc.getContainerClient("box1");
+await c.create();
+await c.getBlockBlobClient("a.txt").upload("hello", 5);
+let t = Date.now();
+await az.restart();
+console.log("restarted in", Date.now() - t);
+const d = await c.getBlockBlobClient("a.txt").downloadToBuffer();
+console.log("after restart:", d.toString());
+t = Date.now();
+await az.stop();
+console.log("stopped in", Date.now() - t);
