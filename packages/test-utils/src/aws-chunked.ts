@@ -23,9 +23,7 @@ export function decodeAwsChunked(body: Buffer): Buffer {
 
 /** True if the request's Content-Encoding includes `aws-chunked`. */
 export function isAwsChunked(contentEncoding: string | undefined): boolean {
-  return (contentEncoding ?? "")
-    .split(",")
-    .some((e) => e.trim().toLowerCase() === "aws-chunked");
+  return (contentEncoding ?? "").split(",").some((e) => e.trim().toLowerCase() === "aws-chunked");
 }
 
 /** Content-Encoding with `aws-chunked` removed, or undefined if nothing is left. */

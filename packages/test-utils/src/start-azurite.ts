@@ -35,7 +35,20 @@ export interface AzuriteServer {
   restart(opts?: { downtimeMs?: number }): Promise<void>;
 }
 
-/** Starts Azurite's blob service on 127.0.0.1 on a free port. */
+/**
+ * Starts Azurite's blob service (a child process) on 127.0.0.1 on a free port, with data in a
+ * temp dir, `--loose` and `--skipApiVersionCheck`. Test infrastructure only.
+ *
+ * @example
+ * ```ts
+ * const azurite = await startAzurite();
+ * const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+ * await service.getContainerClient("tasks").create();
+ * // ...
+ * await azurite.restart(); // outage: same port, same data
+ * await azurite.stop();
+ * ```
+ */
 export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<AzuriteServer> {
   const silent = opts.silent ?? true;
   const bin = resolvePackageBin("azurite", "azurite-blob");
