@@ -27,3 +27,10 @@ export {
 export { prepareSchedule } from "./internal/normalize-schedule.js";
 export type { Backend as BaseBackend } from "./contracts/backend.js";
 export type { UrlComponentOptions, UrlFactory } from "./config/url-factory.js";
+export * from "./memory/index.js";
+export * from "./pools/index.js";
+export * from "./config/index.js";
+export * from "./worker/index.js";
+export * from "./omniq/index.js";
+export * from "./logger.js";
+export * from "./sync/index.js";

@@ -381,9 +381,13 @@ export abstract class BaseQueue implements TaskQueue {
     }));
   }
 
+  /**
+   * Re-runs a failed, cancelled or expired task: back to pending with no attempts used.
+   * The TTL of an expired task, or one that has passed, is cleared (else it would expire again unrun).
+   */
   async redrive(id: string, options: { runAt?: Date } = {}): Promise<Task> {
     await this.ready();
-    return this.applyAction("redrive", validateId(id), (now) => ({
+    return this.applyAction("redrive", validateId(id), (now, current) => ({
       status: "pending",
       runAt: options.runAt ?? now,
       attempts: 0,
@@ -393,6 +397,10 @@ export abstract class BaseQueue implements TaskQueue {
       workerId: null,
       leaseUntil: null,
       cancelReason: null,
+      ...(current.status === "expired" ||
+      (current.expiresAt && current.expiresAt.getTime() <= now.getTime())
+        ? { expiresAt: null }
+        : {}),
     }));
   }
 
@@ -400,13 +408,17 @@ export abstract class BaseQueue implements TaskQueue {
   private async applyAction(
     action: TaskAction,
     id: string,
-    patch: (now: Date) => TaskPatch,
+    patch: (now: Date, current: Task) => TaskPatch,
   ): Promise<Task> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.readTask(id);
       if (!current) throw new NotFoundError(`queue: task ${id} not found`, id);
       assertTransition(action, current.status, id);
-      const task = await this.updateTask(id, { statuses: [current.status] }, patch(new Date()));
+      const task = await this.updateTask(
+        id,
+        { statuses: [current.status] },
+        patch(new Date(), current),
+      );
       if (task) {
         await this.cascade(task);
         return task;

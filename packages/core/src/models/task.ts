@@ -137,5 +137,6 @@ export type TaskPatch = Partial<
     | "leaseUntil"
     | "cancelReason"
     | "priority"
+    | "expiresAt"
   >
 >;
