@@ -7,6 +7,7 @@ import {
   type CompleteOptions,
   ConfigError,
   LeaseLostError,
+  type ChangeWatchingQueue,
   type ListOptions,
   NotFoundError,
   type Page,
@@ -27,6 +28,7 @@ import {
   ValidationError,
   validateId,
 } from "@omniq/core";
+import { ChangeWatcher } from "./change-watcher.js";
 import { insertTasks as insertRows, readTask as readRow } from "./insert-tasks.js";
 import { resultParams, UPSERT_RESULT } from "./result-row.js";
 import * as schedules from "./schedule-store.js";
@@ -67,11 +69,12 @@ const MAINTENANCE_BATCH = 1000;
  * if (task) await queue.complete(task.id, "w1");
  * ```
  */
-export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue {
+export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue, ChangeWatchingQueue {
   readonly capabilities: QueueCapabilities;
   readonly #options: SQLiteQueueOptions;
   readonly #source: HandleSource | undefined;
   #handle: SqliteHandle | undefined;
+  #watcher: ChangeWatcher | undefined;
 
   constructor(options: SQLiteQueueOptions, source?: HandleSource) {
     super("sqlite queue", options);
@@ -119,6 +122,27 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue {
     };
   }
 
+  /**
+   * Calls `listener` when another process (or this one) may have written to the database
+   * file, so an idle worker claims at once instead of at its next poll (core's
+   * `ChangeWatchingQueue`; workers subscribe on start). It watches the file and its `-wal`
+   * with `fs.watch`, one call per event-loop turn; `close()` stops it. A no-op on
+   * `:memory:` (other processes cannot see it; this process's enqueues wake workers anyway).
+   * Local filesystems only: on NFS/SMB no event arrives and workers poll as before.
+   *
+   * @example
+   * ```ts
+   * const stop = queue.watchChanges(() => console.log("the database changed"));
+   * stop();
+   * ```
+   */
+  watchChanges(listener: () => void): () => void {
+    if (this.lifecycle.closed) throw new ClosedError("sqlite queue: used after close()");
+    if (!this.capabilities.crossProcessClaims || this.path === "") return () => {};
+    this.#watcher ??= new ChangeWatcher(this.path);
+    return this.#watcher.subscribe(listener);
+  }
+
   get #h(): SqliteHandle {
     const h = this.#handle;
     if (!h) throw new ClosedError("sqlite queue: used after close()");
@@ -137,6 +161,8 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue {
   }
 
   protected async closeStore(): Promise<void> {
+    this.#watcher?.close();
+    this.#watcher = undefined;
     this.#handle?.release();
     this.#handle = undefined;
   }
