@@ -15,7 +15,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "@omniq/core";
-import type { AsyncMemoryQueue, Task } from "@omniq/core";
+import { AsyncMemoryQueue, type Task } from "@omniq/core";
 import { afterAll, afterEach, describe, expect, expectTypeOf, it } from "vitest";
 
 // The worker imports JavaScript, so the component under test is a plain .mjs fixture
@@ -261,6 +261,18 @@ describe("closing", () => {
     const out = execFileSync(process.execPath, [script], { timeout: 30_000, encoding: "utf8" });
     expect(out.trim()).toBe("42");
   });
+
+  it("starts under `node --input-type=module -e` (a flag Node refuses in worker threads)", () => {
+    const script = `import { createBlocking } from "@omniq/core";
+      const twin = createBlocking({ module: ${JSON.stringify(FIXTURE)}, exportName: "AsyncCounter", args: [{ start: 6 }] });
+      console.log(twin.increment()); twin.close();`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      timeout: 30_000,
+      encoding: "utf8",
+    });
+    expect(out.trim()).toBe("7");
+  });
 });
 
 describe("a real OmniQ component", () => {
@@ -283,6 +295,37 @@ describe("a real OmniQ component", () => {
     const err = caught(() => queue.enqueue({ name: "", args: [] })) as ValidationError;
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.field).toBe("name");
+  });
+  it("names an uncloneable argument by its path inside a request object, as the async queue does", async () => {
+    const MemoryQueue = blockingClass<AsyncMemoryQueue, []>(
+      new URL("../dist/index.js", import.meta.url).href,
+      "AsyncMemoryQueue",
+    );
+    using queue = new MemoryQueue();
+    const request = { name: "n", args: [1, { fn() {} }] };
+    const err = caught(() => queue.enqueue(request)) as ValidationError;
+    const asyncErr = (await new AsyncMemoryQueue()
+      .enqueue(request)
+      .catch((e: unknown) => e)) as ValidationError;
+    expect(asyncErr.field).toBe("args[1].fn");
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.field).toBe(asyncErr.field);
+    expect(err.message.startsWith("args[1].fn: a function cannot be stored")).toBe(true);
+    expect(err.message.startsWith(asyncErr.message)).toBe(true);
+    const many = caught(() =>
+      queue.enqueueMany([
+        { name: "n", args: [] },
+        { name: "n", metadata: { at: Symbol("x") } },
+      ]),
+    ) as ValidationError;
+    expect(many.field).toBe("args[0]"); // an array argument is named by position ...
+    expect(many.message).toContain("args[0][1].metadata.at: a symbol"); // ... its message has the path
+    const promise = caught(() =>
+      queue.enqueue({ name: "n", metadata: { "a b": [Promise.resolve(1)] } }),
+    ) as ValidationError;
+    expect(promise.field).toBe('metadata["a b"][0]');
+    expect(promise.message).toContain("a Promise cannot be stored");
+    expect(queue.count()).toBe(0);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   SLOT_REPLY,
   STATE_SLOTS,
 } from "./protocol.js";
+import { findUncloneable } from "./uncloneable-path.js";
 
 const WORKER_URL = new URL("./bridge-worker.js", import.meta.url);
 /** Longest single Atomics.wait; between slices the caller re-checks the death flag. */
@@ -66,6 +67,7 @@ export class SyncChannel {
         transferList: [port2],
         stdout: false,
         stderr: false,
+        execArgv: workerExecArgv(),
       });
     } catch (err) {
       port1.close();
@@ -174,6 +176,21 @@ export class SyncChannel {
   }
 }
 
+/**
+ * The caller's `execArgv` minus `--input-type`, which Node refuses in a worker: under
+ * `node --input-type=module -e ...` the thread would die before it could say so, and the caller,
+ * blocked in `Atomics.wait`, would never see its 'error' event.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--input-type") i++;
+    else if (!argv[i]!.startsWith("--input-type=")) out.push(argv[i]!);
+  }
+  return out;
+}
+
 /** The outermost bridge function of a call: stack frames above it are the caller's. */
 export type CallSiteAnchor =
   | ((...args: never[]) => unknown)
@@ -188,24 +205,44 @@ function callSiteOf(fn: CallSiteAnchor): string {
   return `    at <sync bridge: blocking call>\n${frames}`;
 }
 
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The error for arguments that cannot be structured-cloned, naming the first bad value the way
+ * the async component's own validation would. A method argument that is a plain object (a
+ * request or options object, such as `enqueue({ name, args })`) is named by the path inside it:
+ * `args[1].fn`, the field the async API reports for the same input. Any other argument (an
+ * array, a bare function) and constructor arguments (the `args` of the {@link BlockingSpec}) are
+ * named by position, `args[0]`; the message always gives the full path.
+ */
 function argumentError(
   label: string,
   what: string,
   args: readonly unknown[],
   err: unknown,
 ): ValidationError {
-  let field = "args";
+  const constructing = what === "constructor";
   for (let i = 0; i < args.length; i++) {
-    try {
-      structuredClone(args[i]);
-    } catch {
-      field = `args[${i}]`;
-      break;
-    }
+    const found = findUncloneable(args[i]);
+    if (!found) continue;
+    const inside = found.path.startsWith(".") ? found.path.slice(1) : found.path;
+    const named = !constructing && inside !== "" && isPlainObject(args[i]);
+    const field = named ? inside : `args[${i}]`;
+    const path = named ? inside : `args[${i}]${found.path}`;
+    const verb = constructing ? "cannot be passed to the worker thread" : "cannot be stored";
+    return new ValidationError(
+      field,
+      `${path}: ${found.what} ${verb} (${label}.${what}: arguments reach the worker thread by structured clone: no functions, symbols or promises)`,
+      { cause: err },
+    );
   }
   return new ValidationError(
-    field,
-    `${label}.${what}: ${field} must be structured-cloneable to reach the worker thread (no functions, symbols or class instances that need their prototype)`,
+    "args",
+    `args: ${label}.${what}: the arguments must be structured-cloneable to reach the worker thread (no functions, symbols or promises)`,
     { cause: err },
   );
 }
