@@ -96,7 +96,7 @@ export function toJson(value: unknown, path: string, seen: Set<object>): unknown
     for (const key of keys) {
       const v = (obj as Record<string, unknown>)[key];
       if (v === undefined) continue;
-      out[key] = toJson(v, `${path}.${key}`, seen);
+      out[key] = toJson(v, path === "" ? key : `${path}.${key}`, seen);
     }
     if (TAG in out) return { [TAG]: "object", v: out };
     return out;

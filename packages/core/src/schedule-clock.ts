@@ -4,15 +4,24 @@ import type { Schedule } from "./models/schedule.js";
 
 /** Checks a cron expression and time zone; throws {@link ValidationError} naming the field. */
 export function validateCron(expr: string, timezone: string | undefined, field = "cron"): void {
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    } catch (err) {
+      throw new ValidationError(
+        "timezone",
+        `timezone: ${JSON.stringify(timezone)} is not an IANA time zone (e.g. "Europe/Paris", "UTC")`,
+        { cause: err },
+      );
+    }
+  }
   try {
-    new Cron(expr, { timezone, paused: true });
+    new Cron(expr, { timezone, paused: true }).nextRun();
   } catch (err) {
     throw new ValidationError(
       field,
       `${field}: invalid cron expression ${JSON.stringify(expr)}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
 }

@@ -66,3 +66,17 @@ describe("transition table", () => {
     }
   });
 });
+
+describe("schedule validation", () => {
+  it("rejects an unknown time zone with a ValidationError naming timezone", async () => {
+    const { validateCron, ValidationError } = await import("../src/index.js");
+    expect(() => validateCron("0 3 * * *", "Mars/Olympus")).toThrow(ValidationError);
+    try {
+      validateCron("0 3 * * *", "Mars/Olympus");
+    } catch (e) {
+      expect((e as InstanceType<typeof ValidationError>).field).toBe("timezone");
+    }
+    expect(() => validateCron("0 3 * * *", "Europe/Paris")).not.toThrow();
+    expect(() => validateCron("not a cron", "UTC")).toThrow(/cron/);
+  });
+});

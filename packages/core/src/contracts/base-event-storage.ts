@@ -66,7 +66,7 @@ export abstract class BaseEventStorage implements EventStorage {
   async appendMany(events: readonly NewTaskEvent[]): Promise<TaskEvent[]> {
     await this.lifecycle.ensure();
     const prepared = events.map((e, i) =>
-      prepareEvent(e, events.length === 1 ? "event" : `events[${i}]`),
+      prepareEvent(e, events.length === 1 ? "" : `events[${i}]`),
     );
     await this.writeEvents(prepared);
     return prepared.map((p) => p.event);
@@ -113,28 +113,32 @@ export abstract class BaseEventStorage implements EventStorage {
 }
 
 /** Validates an event, fills `id`/`at`/nulls, and encodes `data`. */
-export function prepareEvent(input: NewTaskEvent, field = "event"): PreparedEvent {
+export function prepareEvent(input: NewTaskEvent, field = ""): PreparedEvent {
+  const f = (name: string) => (field ? `${field}.${name}` : name);
   if (input === null || typeof input !== "object") {
-    throw new ValidationError(field, `${field}: expected an object, got ${describe(input)}`);
+    throw new ValidationError(
+      field || "event",
+      `${field || "event"}: expected an object, got ${describe(input)}`,
+    );
   }
   if (!TYPES.has(input.type)) {
     throw new ValidationError(
-      `${field}.type`,
-      `${field}.type: unknown event type ${JSON.stringify(input.type)}`,
+      f("type"),
+      `${f("type")}: unknown event type ${JSON.stringify(input.type)}`,
     );
   }
   const at = input.at ?? new Date();
   const event: TaskEvent = {
-    id: input.id === undefined ? uuidv7(at.getTime()) : validateId(input.id, `${field}.id`),
-    taskId: validateId(input.taskId, `${field}.taskId`),
+    id: input.id === undefined ? uuidv7(at.getTime()) : validateId(input.id, f("id")),
+    taskId: validateId(input.taskId, f("taskId")),
     type: input.type,
     at,
-    queue: validateQueueName(input.queue, `${field}.queue`),
+    queue: validateQueueName(input.queue, f("queue")),
     workerId: input.workerId ?? null,
     attempt: input.attempt ?? null,
     data: input.data ?? null,
   };
   const dataJson =
-    event.data === null ? null : JSON.stringify(toJson(event.data, `${field}.data`, new Set()));
+    event.data === null ? null : JSON.stringify(toJson(event.data, f("data"), new Set()));
   return { event, dataJson };
 }

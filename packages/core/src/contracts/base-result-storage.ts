@@ -77,7 +77,7 @@ export abstract class BaseResultStorage implements ResultStorage {
   async setMany(results: readonly TaskResult[]): Promise<void> {
     await this.lifecycle.ensure();
     await this.writeResults(
-      results.map((r, i) => prepareResult(r, results.length === 1 ? "result" : `results[${i}]`)),
+      results.map((r, i) => prepareResult(r, results.length === 1 ? "" : `results[${i}]`)),
     );
   }
 
@@ -121,24 +121,28 @@ export abstract class BaseResultStorage implements ResultStorage {
 }
 
 /** Validates a result and encodes it (the whole record) as JSON. */
-export function prepareResult(result: TaskResult, field = "result"): PreparedResult {
+export function prepareResult(result: TaskResult, field = ""): PreparedResult {
+  const f = (name: string) => (field ? `${field}.${name}` : name);
   if (result === null || typeof result !== "object") {
-    throw new ValidationError(field, `${field}: expected an object, got ${describe(result)}`);
+    throw new ValidationError(
+      field || "result",
+      `${field || "result"}: expected an object, got ${describe(result)}`,
+    );
   }
-  validateId(result.taskId, `${field}.taskId`);
+  validateId(result.taskId, f("taskId"));
   if (result.status !== "success" && result.status !== "failed") {
     throw new ValidationError(
-      `${field}.status`,
-      `${field}.status: expected "success" or "failed", got ${JSON.stringify(result.status)}`,
+      f("status"),
+      `${f("status")}: expected "success" or "failed", got ${JSON.stringify(result.status)}`,
     );
   }
   if (!(result.finishedAt instanceof Date)) {
     throw new ValidationError(
-      `${field}.finishedAt`,
-      `${field}.finishedAt: expected a Date, got ${describe(result.finishedAt)}`,
+      f("finishedAt"),
+      `${f("finishedAt")}: expected a Date, got ${describe(result.finishedAt)}`,
     );
   }
-  if (result.queue !== undefined) validateQueueName(result.queue, `${field}.queue`);
+  if (result.queue !== undefined) validateQueueName(result.queue, f("queue"));
   const json = JSON.stringify(toJson(result, field, new Set()));
   return { result, json };
 }

@@ -46,7 +46,7 @@ export interface TaskError {
   stack?: string | undefined;
   /** `false` for {@link UnrecoverableError}, timeouts of the last attempt and similar. */
   retryable: boolean;
-  /** `"timeout"`, `"unrecoverable"`, `"lease_lost"`, `"crash"`, `"handler"`, ... */
+  /** What ended the attempt: `"handler"`, `"timeout"`, `"unrecoverable"`, `"lease_expired"`, `"crash"`, `"cancelled"`, `"expired"`, `"unknown_task"`, `"result_encoding"`, ... */
   kind?: string | undefined;
 }
 

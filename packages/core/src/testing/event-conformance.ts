@@ -184,12 +184,12 @@ const cases: CaseGroup<E> = {
         await expectError(
           () => ev.append({ taskId: "t", type: "nope" as "enqueued", queue: "default" }),
           "ValidationError",
-          { field: "event.type" },
+          { field: "type" },
         );
         await expectError(
           () => ev.append({ taskId: "../t", type: "enqueued", queue: "default" }),
           "ValidationError",
-          { field: "event.taskId" },
+          { field: "taskId" },
         );
         await expectError(
           () =>

@@ -125,12 +125,12 @@ const cases: CaseGroup<R> = {
       name: "validation errors name the field",
       async run(r) {
         await expectError(() => r.set(result("../x")), "ValidationError", {
-          field: "result.taskId",
+          field: "taskId",
         });
         await expectError(
           () => r.set(result("v-1", { value: { fn: () => 1 } as unknown })),
           "ValidationError",
-          { field: "result.value.fn" },
+          { field: "value.fn" },
         );
         await expectError(
           () => r.setMany([result("v-2"), result("v-3", { status: "done" as "success" })]),
