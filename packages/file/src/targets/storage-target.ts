@@ -1,11 +1,26 @@
 /**
  * The object-shaped storage layer under `@omniq/file` (fsspec-like in spirit): every
  * target stores whole objects by key and offers exactly the conditional operations that
- * claiming needs. Keys are relative, `/`-separated, already validated (no `..`, no
- * leading `/`, no backslash or control characters); each target prefixes its `baseDir`.
+ * claiming needs. Keys are relative, `/`-separated, and validated by the caller with
+ * {@link assertValidKey}; a target validates them again (defence in depth) and prefixes its
+ * base directory or key prefix. Nothing is ever read or written outside that base.
  *
  * Versions are opaque strings: an ETag on S3 and Azure, a generation on GCS, a counter
- * on memory, `mtimeNs:ino:size` on local disk.
+ * on memory, `ino:mtimeNs:size` on local disk, a content hash on zenfs.
+ *
+ * A lost race is a normal outcome, never an error: `writeIfAbsent` and `writeIfVersion`
+ * return `null`, `delete` returns `false`. Transient failures (EBUSY, EMFILE, timeouts,
+ * 5xx, throttling, S3's 409 ConditionalRequestConflict) are retried inside the target with
+ * back-off (see `retryTransient`); what still fails is thrown as a `BackendError` whose
+ * message names the operation and the key but never a credential.
+ *
+ * @example
+ * ```ts
+ * const target = new LocalTarget({ baseDir: "./data" });
+ * const v1 = await target.writeIfAbsent("a/b.json", bytes); // "123:1700000000000000000:42"
+ * await target.writeIfAbsent("a/b.json", bytes);            // null: it exists
+ * await target.writeIfVersion("a/b.json", other, "stale");  // null: someone changed it
+ * ```
  */
 export interface StoredObject {
   data: Uint8Array;
@@ -14,6 +29,7 @@ export interface StoredObject {
 
 export interface ListEntry {
   key: string;
+  /** Present on object stores; on local disk only when `versions: true` was asked. */
   version?: string;
 }
 
@@ -24,35 +40,50 @@ export interface ListPage {
 }
 
 export interface ListOptions {
-  /** Keys starting with this (relative to baseDir). */
+  /** Keys starting with this (relative to the base); it may end in the middle of a name. */
   prefix: string;
-  /** Only keys strictly after this one (lexicographic), when the target supports it natively. */
+  /** Only keys strictly after this one (lexicographic). Ignored when `cursor` is given. */
   startAfter?: string;
   /** @defaultValue 1000 */
   limit?: number;
   cursor?: string | null;
+  /**
+   * Ask for `version` on each entry. Object stores return versions anyway; local disk pays
+   * one `stat` per entry for them, so it adds them only when asked. @defaultValue false
+   */
+  versions?: boolean;
 }
 
 /** What a target can guarantee; the queue and the tests read these. */
 export interface TargetCapabilities {
   /** Conditional writes hold across OS processes and machines. */
   crossProcess: boolean;
-  /** Listing returns keys in lexicographic order (all five do). */
+  /** Listing returns keys in lexicographic order (all targets do). */
   orderedList: boolean;
 }
 
 export interface StorageTarget {
   readonly kind: "memory" | "local" | "s3" | "azure" | "gcs" | "zenfs";
+  /**
+   * Names the store, without credentials: two targets with equal ids see the same objects
+   * (e.g. `local:/abs/dir`, `memory:name`, `s3:bucket/prefix`). OmniQ shares its in-process
+   * caches between components on the same id, and uses it in error messages.
+   */
+  readonly id: string;
   readonly capabilities: TargetCapabilities;
   /** `null` when the key does not exist. */
   read(key: string): Promise<StoredObject | null>;
-  /** Unconditional write; returns the new version. */
+  /** Unconditional write, published atomically (never half-written); returns the new version. */
   write(key: string, data: Uint8Array): Promise<string>;
   /** Creates the key only if absent: returns the version, or `null` when it already existed (a lost race, not an error). */
   writeIfAbsent(key: string, data: Uint8Array): Promise<string | null>;
   /** Replaces the key only if its version is still `version`: returns the new version, or `null` (lost race / gone). */
   writeIfVersion(key: string, data: Uint8Array, version: string): Promise<string | null>;
-  /** Deletes; with `version`, only if it still matches. `true` when this call deleted it. */
+  /**
+   * Deletes; with `version`, only if it still matches. `true` when this call deleted it.
+   * Callers that must know whether they removed the object (claims) pass `version`: S3
+   * cannot tell for an unconditional delete and may then return `true` for a missing key.
+   */
   delete(key: string, version?: string): Promise<boolean>;
   /** Lists keys under a prefix in lexicographic order, paginated. */
   list(options: ListOptions): Promise<ListPage>;

@@ -1,0 +1,167 @@
+import { bandOf, parseOrderKey } from "../layout.js";
+import type { StorageTarget } from "../targets/storage-target.js";
+
+/** A pending file seen in a listing, with what its name tells. */
+export interface Candidate {
+  key: string;
+  orderKey: string;
+  id: string;
+  runAt: number;
+  expiresAt: number | null;
+  hasDeps: boolean;
+  version?: string;
+  /** Tried (claimed, lost or skipped) since the last listing. */
+  done: boolean;
+}
+
+/** Reads a candidate from a pending file's key; `null` for names that are not order keys. */
+export function candidateOf(prefix: string, key: string, version?: string): Candidate | null {
+  if (!key.startsWith(prefix) || !key.endsWith(".json")) return null;
+  const orderKey = key.slice(prefix.length, -5);
+  const p = parseOrderKey(orderKey);
+  if (!p) return null;
+  return {
+    key,
+    orderKey,
+    id: p.id,
+    runAt: p.runAt,
+    expiresAt: p.expiresAt,
+    hasDeps: p.hasDeps,
+    ...(version !== undefined ? { version } : {}),
+    done: false,
+  };
+}
+
+/**
+ * One queue's pending files as last listed, in dequeue order, consumed from the front.
+ * A listing reads at most `pageSize` due candidates; when it meets a task that is not due
+ * yet it skips the rest of that priority band with `startAfter` (every later task of the
+ * band is later still), so future tasks never cost a read. Tasks enqueued in this process
+ * are inserted in place, so they are claimable without a new listing.
+ */
+export class PendingPage {
+  entries: Candidate[] = [];
+  #pos = 0;
+  listedAt = Number.NEGATIVE_INFINITY;
+  /** The listing reached the end of the queue: everything due is in `entries`. */
+  complete = false;
+  /** Earliest `runAt` among tasks the listing skipped as not due. */
+  nextDueAt = Number.POSITIVE_INFINITY;
+  /** A candidate waits for its dependencies: a later claim must list again to retry it. */
+  blocked = false;
+  #refreshing: Promise<void> | undefined;
+
+  constructor(
+    readonly prefix: string,
+    private readonly target: StorageTarget,
+    private readonly pageSize: number,
+  ) {}
+
+  /** Whether a claim at `now` should list again before trusting this page. */
+  stale(now: number, maxAgeMs: number): boolean {
+    return Date.now() - this.listedAt > maxAgeMs || now >= this.nextDueAt;
+  }
+
+  refresh(now: number): Promise<void> {
+    this.#refreshing ??= this.#list(now).finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #list(now: number): Promise<void> {
+    const entries: Candidate[] = [];
+    let nextDueAt = Number.POSITIVE_INFINITY;
+    let complete = false;
+    let startAfter: string | undefined;
+    let cursor: string | null = null;
+    const listedAt = Date.now();
+    for (let lists = 0; lists < 64; lists++) {
+      const page = await this.target.list({
+        prefix: this.prefix,
+        ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
+        limit: this.pageSize,
+      });
+      let skipBand: string | null = null;
+      for (const e of page.entries) {
+        const c = candidateOf(this.prefix, e.key, e.version);
+        if (!c) continue;
+        if (c.runAt > now) {
+          nextDueAt = Math.min(nextDueAt, c.runAt);
+          skipBand = bandOf(c.orderKey);
+          break;
+        }
+        entries.push(c);
+      }
+      if (entries.length >= this.pageSize) break;
+      if (skipBand !== null) {
+        startAfter = `${this.prefix}${skipBand}~`;
+        cursor = null;
+        continue;
+      }
+      if (page.cursor === null) {
+        complete = true;
+        break;
+      }
+      cursor = page.cursor;
+    }
+    this.entries = entries;
+    this.#pos = 0;
+    this.blocked = false;
+    this.complete = complete;
+    this.nextDueAt = nextDueAt;
+    this.listedAt = listedAt;
+  }
+
+  /**
+   * The next untried candidate claimable at `now` (due, not expired). With `spread > 1`
+   * one of the first `spread` such candidates is picked at random (less collision when
+   * several processes claim from the same queue).
+   */
+  take(now: number, spread = 1): Candidate | null {
+    const list = this.entries;
+    let i = this.#pos;
+    while (i < list.length && list[i]!.done) i++;
+    this.#pos = i;
+    if (i > 4096 && i * 2 > list.length) {
+      this.entries = list.slice(i);
+      this.#pos = 0;
+      return this.take(now, spread);
+    }
+    const picks: Candidate[] = [];
+    for (; i < list.length && picks.length < spread; i++) {
+      const c = list[i]!;
+      if (c.done || c.runAt > now || (c.expiresAt !== null && c.expiresAt <= now)) continue;
+      picks.push(c);
+    }
+    const c = picks.length <= 1 ? picks[0] : picks[Math.floor(Math.random() * picks.length)];
+    if (!c) return null;
+    c.done = true;
+    return c;
+  }
+
+  /** Adds a task enqueued (or returned to pending) in this process and due now. */
+  insert(c: Candidate): void {
+    if (this.listedAt === Number.NEGATIVE_INFINITY) return;
+    const list = this.entries;
+    const last = list[list.length - 1];
+    if (!this.complete && (!last || c.key > last.key)) return;
+    let lo = this.#pos;
+    let hi = list.length;
+    if (!last || c.key > last.key) {
+      list.push(c);
+      return;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.key < c.key) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, c);
+  }
+
+  /** Notes a not-yet-due task enqueued here, so the page is listed again when it is due. */
+  noteFuture(runAt: number): void {
+    this.nextDueAt = Math.min(this.nextDueAt, runAt);
+  }
+}

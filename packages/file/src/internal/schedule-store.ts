@@ -1,0 +1,105 @@
+import { fromJson, type Schedule, type SchedulePatch, toJson } from "@omniq/core";
+import { layout } from "../layout.js";
+import { type JsonStore, toBytes } from "./json-store.js";
+import type { StoreState } from "./store-state.js";
+
+type RawSchedule = Record<string, unknown> & { id: string; status: string };
+
+const DATES = ["at", "nextRunAt", "lastRunAt", "createdAt", "updatedAt"] as const;
+
+function toRaw(s: Schedule): RawSchedule {
+  return toJson(s, "schedule", new Set()) as RawSchedule;
+}
+
+function fromRaw(raw: RawSchedule): Schedule {
+  return fromJson(raw) as Schedule;
+}
+
+function checkSchedule(v: unknown): RawSchedule {
+  const r = v as RawSchedule;
+  if (r === null || typeof r !== "object" || typeof r.id !== "string")
+    throw new Error("not a schedule");
+  if (r.status !== "active" && r.status !== "paused") throw new Error("unknown schedule status");
+  const s = fromRaw(r);
+  for (const k of DATES) {
+    const d = s[k];
+    if (d !== null && !(d instanceof Date)) throw new Error(`${k} is not a date`);
+  }
+  return r;
+}
+
+const time = (d: Date | null | undefined) => (d ? d.getTime() : null);
+
+/** Schedules as `schedules/<id>.json`; updates are compare-and-swap on the file's version. */
+export class ScheduleStore {
+  constructor(
+    private readonly json: JsonStore,
+    private readonly state: StoreState,
+  ) {}
+
+  async put(s: Schedule): Promise<void> {
+    await this.json.target.write(layout.schedule(s.id), toBytes(toRaw(s)));
+  }
+
+  async read(id: string): Promise<Schedule | null> {
+    const got = await this.json.get(layout.schedule(id), checkSchedule);
+    return got ? fromRaw(got.value) : null;
+  }
+
+  async list(status?: Schedule["status"]): Promise<Schedule[]> {
+    const out: Schedule[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.json.target.list({
+        prefix: layout.schedules,
+        cursor,
+        versions: true,
+      });
+      for (const e of page.entries) {
+        const hit = this.state.parsed.get(e.key);
+        let raw: RawSchedule | undefined;
+        if (hit && e.version !== undefined && hit.version === e.version)
+          raw = hit.value as RawSchedule;
+        else {
+          const got = await this.json.get(e.key, checkSchedule);
+          if (!got) continue;
+          raw = got.value;
+          this.state.parsed.set(e.key, { version: got.version, value: raw });
+        }
+        if (status === undefined || raw.status === status) out.push(fromRaw(raw));
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+
+  async update(
+    id: string,
+    patch: SchedulePatch,
+    expectNextRunAt?: Date | null,
+  ): Promise<Schedule | null> {
+    const key = layout.schedule(id);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const got = await this.json.get(key, checkSchedule);
+      if (!got) return null;
+      const cur = fromRaw(got.value);
+      if (expectNextRunAt !== undefined && time(cur.nextRunAt) !== time(expectNextRunAt))
+        return null;
+      const next: Schedule = { ...cur, ...patch };
+      if (await this.json.target.writeIfVersion(key, toBytes(toRaw(next)), got.version))
+        return next;
+    }
+    return null;
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.json.target.delete(layout.schedule(id));
+  }
+
+  async due(now: Date, limit: number): Promise<Schedule[]> {
+    return (await this.list("active"))
+      .filter((s) => s.nextRunAt && s.nextRunAt.getTime() <= now.getTime())
+      .sort((a, b) => a.nextRunAt!.getTime() - b.nextRunAt!.getTime())
+      .slice(0, limit);
+  }
+}

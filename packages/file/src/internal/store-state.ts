@@ -1,0 +1,76 @@
+import type { PendingPage } from "./pending-page.js";
+import type { RawTask } from "./task-record.js";
+
+/** A task this process claimed (or last changed while running): enough to act without reading. */
+export interface HeldTask {
+  queue: string;
+  /** Order key of the incarnation (names its pending and running files). */
+  orderKey: string;
+  /** Version of `tasks/<id>.json` the lease is based on. */
+  base: string;
+  /** Version of the running file. */
+  leaseVersion: string;
+  raw: RawTask;
+  /** This process claimed it (so its pending file is already gone). */
+  claimedHere: boolean;
+}
+
+/** A pending file's content as this process wrote it. */
+export interface KnownBody {
+  /** Version of `tasks/<id>.json` the pending file points at. */
+  base: string;
+  raw: RawTask;
+  /** Version of the pending file itself (a claim deletes it conditionally). */
+  version: string;
+}
+
+/** A bounded Map that forgets its oldest entries. */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.max) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return super.set(key, value);
+  }
+}
+
+/**
+ * What every component of this process working on one store (same target id) shares:
+ * the pending pages of each queue (so an enqueue is claimable at once by any queue object
+ * here), the bodies of tasks enqueued here (a claim needs no read), the tasks held here,
+ * and small caches. Nothing in it is needed for correctness: it only saves requests.
+ */
+export class StoreState {
+  refs = 0;
+  readonly pages = new Map<string, PendingPage>();
+  readonly bodies = new BoundedMap<string, KnownBody>(20_000);
+  readonly held = new BoundedMap<string, HeldTask>(100_000);
+  readonly queues = new Set<string>();
+  /** Event hour markers known to exist (`<queue>/<hour>`). */
+  readonly hours = new Set<string>();
+  readonly succeeded = new BoundedMap<string, true>(100_000);
+  /** Parsed files by key, valid while the version matches (scans). */
+  readonly parsed = new BoundedMap<string, { version: string; value: unknown }>(50_000);
+}
+
+const states = new Map<string, StoreState>();
+
+/** Takes a reference on the shared state of store `id`. */
+export function acquireState(id: string): StoreState {
+  let s = states.get(id);
+  if (!s) {
+    s = new StoreState();
+    states.set(id, s);
+  }
+  s.refs++;
+  return s;
+}
+
+/** Drops a reference; the state is forgotten when nobody uses the store any more. */
+export function releaseState(id: string, state: StoreState): void {
+  if (--state.refs <= 0 && states.get(id) === state) states.delete(id);
+}

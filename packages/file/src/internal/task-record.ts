@@ -1,0 +1,191 @@
+import {
+  fromJson,
+  type PreparedTask,
+  type RetryPolicy,
+  type Task,
+  type TaskError,
+  type TaskPatch,
+  type TaskStatus,
+  TASK_STATUSES,
+  toJson,
+} from "@omniq/core";
+import type { TaskGuard } from "@omniq/core";
+
+/**
+ * A task as stored in its JSON file: dates as ISO strings, `args`/`metadata`/`progress`
+ * in the codec's JSON form, plus `seq` (insertion order) and, while pending, `key` (the
+ * order key of its pending file). Treated as immutable: changes make a new object.
+ */
+export interface RawTask {
+  id: string;
+  queue: string;
+  name: string;
+  args: unknown[];
+  status: TaskStatus;
+  priority: number;
+  runAt: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  expiresAt: string | null;
+  attempts: number;
+  maxRetries: number;
+  retry: RetryPolicy;
+  timeoutMs: number | null;
+  dependsOn: string[];
+  storeResult: boolean;
+  resultTtlMs: number | null;
+  scheduleId: string | null;
+  metadata: Record<string, unknown>;
+  lastError: TaskError | null;
+  progress: unknown;
+  workerId: string | null;
+  leaseUntil: string | null;
+  cancelReason: string | null;
+  /** Insertion token: list order and the dequeue tie-breaker. */
+  seq: string;
+  /** The order key of the pending file, while the task is pending. */
+  key?: string;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
+
+/** Builds the stored form of a newly prepared task. */
+export function rawFromPrepared(p: PreparedTask, seq: string): RawTask {
+  const t = p.task;
+  return {
+    id: t.id,
+    queue: t.queue,
+    name: t.name,
+    args: JSON.parse(p.argsJson) as unknown[],
+    status: t.status,
+    priority: t.priority,
+    runAt: t.runAt.toISOString(),
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+    startedAt: iso(t.startedAt),
+    finishedAt: iso(t.finishedAt),
+    expiresAt: iso(t.expiresAt),
+    attempts: t.attempts,
+    maxRetries: t.maxRetries,
+    retry: { ...t.retry },
+    timeoutMs: t.timeoutMs,
+    dependsOn: [...t.dependsOn],
+    storeResult: t.storeResult,
+    resultTtlMs: t.resultTtlMs,
+    scheduleId: t.scheduleId,
+    metadata: JSON.parse(p.metadataJson) as Record<string, unknown>,
+    lastError: t.lastError,
+    progress: null,
+    workerId: t.workerId,
+    leaseUntil: iso(t.leaseUntil),
+    cancelReason: t.cancelReason,
+    seq,
+  };
+}
+
+/** The public {@link Task} (fresh objects: callers may mutate it freely). */
+export function toTask(raw: RawTask): Task {
+  return {
+    id: raw.id,
+    queue: raw.queue,
+    name: raw.name,
+    args: fromJson(raw.args) as unknown[],
+    status: raw.status,
+    priority: raw.priority,
+    runAt: new Date(raw.runAt),
+    createdAt: new Date(raw.createdAt),
+    updatedAt: new Date(raw.updatedAt),
+    startedAt: date(raw.startedAt),
+    finishedAt: date(raw.finishedAt),
+    expiresAt: date(raw.expiresAt),
+    attempts: raw.attempts,
+    maxRetries: raw.maxRetries,
+    retry: { ...raw.retry },
+    timeoutMs: raw.timeoutMs,
+    dependsOn: [...raw.dependsOn],
+    storeResult: raw.storeResult,
+    resultTtlMs: raw.resultTtlMs,
+    scheduleId: raw.scheduleId,
+    metadata: fromJson(raw.metadata) as Record<string, unknown>,
+    lastError: raw.lastError ? { ...raw.lastError } : null,
+    progress: raw.progress === null ? null : fromJson(raw.progress),
+    workerId: raw.workerId,
+    leaseUntil: date(raw.leaseUntil),
+    cancelReason: raw.cancelReason,
+  };
+}
+
+/** Applies a core {@link TaskPatch} to a stored task, returning a new one. */
+export function applyPatch(raw: RawTask, patch: TaskPatch): RawTask {
+  const out: RawTask = { ...raw };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case "runAt":
+      case "updatedAt":
+      case "startedAt":
+      case "finishedAt":
+      case "leaseUntil":
+      case "expiresAt":
+        (out as unknown as Record<string, unknown>)[k] = iso(v as Date | null);
+        break;
+      case "progress":
+        out.progress = v === null ? null : toJson(v, "progress", new Set());
+        break;
+      case "lastError": {
+        const e = v as TaskError | null;
+        out.lastError = e
+          ? {
+              name: String(e.name),
+              message: String(e.message),
+              ...(e.stack !== undefined ? { stack: String(e.stack) } : {}),
+              retryable: Boolean(e.retryable),
+              ...(e.kind !== undefined ? { kind: String(e.kind) } : {}),
+            }
+          : null;
+        break;
+      }
+      default:
+        (out as unknown as Record<string, unknown>)[k] = v;
+    }
+  }
+  return out;
+}
+
+const ms = (s: string | null): number | null => (s === null ? null : Date.parse(s));
+
+/** Whether the guard of a compare-and-set holds for this stored state. */
+export function guardHolds(raw: RawTask, guard: TaskGuard): boolean {
+  if (!guard.statuses.includes(raw.status)) return false;
+  if (guard.workerId !== undefined && raw.workerId !== guard.workerId) return false;
+  if (guard.leaseUntil !== undefined) {
+    const want = guard.leaseUntil === null ? null : guard.leaseUntil.getTime();
+    if (ms(raw.leaseUntil) !== want) return false;
+  }
+  return true;
+}
+
+const STATUSES = new Set<string>(TASK_STATUSES);
+
+/** Checks that a parsed JSON value is a stored task; throws with the reason when not. */
+export function checkRawTask(v: unknown): RawTask {
+  const r = v as RawTask;
+  if (r === null || typeof r !== "object") throw new Error("not an object");
+  if (typeof r.id !== "string" || typeof r.queue !== "string" || typeof r.name !== "string")
+    throw new Error("id, queue or name missing");
+  if (!STATUSES.has(r.status)) throw new Error(`unknown status ${JSON.stringify(r.status)}`);
+  if (!Array.isArray(r.args) || !Array.isArray(r.dependsOn))
+    throw new Error("args or dependsOn not an array");
+  if (typeof r.runAt !== "string" || Number.isNaN(Date.parse(r.runAt)))
+    throw new Error("runAt invalid");
+  if (typeof r.createdAt !== "string" || typeof r.updatedAt !== "string")
+    throw new Error("times missing");
+  if (typeof r.attempts !== "number" || typeof r.priority !== "number")
+    throw new Error("numbers missing");
+  if (typeof r.seq !== "string") throw new Error("seq missing");
+  if (r.metadata === null || typeof r.metadata !== "object") throw new Error("metadata invalid");
+  return r;
+}

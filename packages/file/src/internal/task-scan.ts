@@ -1,0 +1,229 @@
+import {
+  type ListOptions,
+  type Page,
+  type PurgeOptions,
+  type Task,
+  type TaskFilter,
+  type TaskStatus,
+  ValidationError,
+} from "@omniq/core";
+import { layout, parseTime17 } from "../layout.js";
+import type { ListEntry } from "../targets/storage-target.js";
+import { checkEnvelope, type Envelope } from "./envelope.js";
+import type { TaskStore } from "./task-store.js";
+import { checkRawTask, type RawTask, toTask } from "./task-record.js";
+
+/** Every key under `prefix` (all pages). */
+export async function listAll(
+  store: TaskStore,
+  prefix: string,
+  versions = false,
+): Promise<ListEntry[]> {
+  const out: ListEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.target.list({ prefix, cursor, limit: 1000, versions });
+    out.push(...page.entries);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/** Reads a listed file through the parsed-file cache (valid while its version matches). */
+async function readCached<T>(
+  store: TaskStore,
+  entry: ListEntry,
+  check: (v: unknown) => T,
+): Promise<{ value: T; version: string } | null> {
+  const cache = store.state.parsed;
+  if (entry.version !== undefined) {
+    const hit = cache.get(entry.key);
+    if (hit && hit.version === entry.version)
+      return { value: hit.value as T, version: hit.version };
+  }
+  const got = await store.json.get(entry.key, check);
+  if (got) cache.set(entry.key, { version: got.version, value: got.value });
+  else cache.delete(entry.key);
+  return got;
+}
+
+/** Queue names known to the store (registered by the first enqueue into each). */
+export async function knownQueues(store: TaskStore): Promise<string[]> {
+  const names = new Set(store.state.queues);
+  for (const e of await listAll(store, layout.queueMarkers)) {
+    names.add(e.key.slice(layout.queueMarkers.length));
+  }
+  return [...names].sort();
+}
+
+interface Scanned {
+  raw: RawTask;
+  /** Version of the task file (deletes are conditional on it). */
+  version: string;
+}
+
+/** Every task in its current state (running tasks read from their lease files). */
+export async function scanAll(store: TaskStore): Promise<Scanned[]> {
+  const records: Scanned[] = [];
+  for (const e of await listAll(store, layout.tasks, true)) {
+    if (!e.key.endsWith(".json")) continue;
+    const got = await readCached(store, e, checkRawTask);
+    if (got) records.push({ raw: got.value, version: got.version });
+  }
+  const leases = new Map<string, Map<string, ListEntry>>();
+  for (const r of records) {
+    const raw = r.raw;
+    if (raw.status !== "pending" || !raw.key) continue;
+    let byKey = leases.get(raw.queue);
+    if (!byKey) {
+      byKey = new Map();
+      const prefix = layout.runningPrefix(raw.queue);
+      for (const e of await listAll(store, prefix, true)) byKey.set(e.key, e);
+      leases.set(raw.queue, byKey);
+    }
+    const entry = byKey.get(layout.running(raw.queue, raw.key));
+    if (!entry) continue;
+    const lease = await readCached<Envelope>(store, entry, checkEnvelope);
+    if (lease && lease.value.base === r.version) r.raw = lease.value.task;
+  }
+  return records;
+}
+
+function matches(raw: RawTask, f: TaskFilter): boolean {
+  if (f.queue !== undefined && raw.queue !== f.queue) return false;
+  if (f.statuses !== undefined && !f.statuses.includes(raw.status)) return false;
+  if (f.name !== undefined && raw.name !== f.name) return false;
+  if (f.dependsOn !== undefined && !raw.dependsOn.includes(f.dependsOn)) return false;
+  if (f.scheduleId !== undefined && raw.scheduleId !== f.scheduleId) return false;
+  return true;
+}
+
+const CURSOR = /^([0-9a-z]{21})~([A-Za-z0-9_][A-Za-z0-9_.-]*)$/;
+const order = (a: RawTask, b: RawTask) =>
+  a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** Tasks matching the filter, in insertion order, one page after `cursor`. */
+export async function listTasks(
+  store: TaskStore,
+  options: ListOptions & { limit: number },
+): Promise<Page<Task>> {
+  let after: { seq: string; id: string } | null = null;
+  if (options.cursor !== undefined) {
+    const m = CURSOR.exec(options.cursor);
+    if (!m) throw new ValidationError("cursor", "cursor: not a cursor this queue returned");
+    after = { seq: m[1]!, id: m[2]! };
+  }
+  const all = (await scanAll(store)).map((s) => s.raw).filter((r) => matches(r, options));
+  all.sort(order);
+  const rest = after ? all.filter((r) => order(r, after as RawTask) > 0) : all;
+  const items = rest.slice(0, options.limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(toTask),
+    nextCursor: rest.length > options.limit && last ? `${last.seq}~${last.id}` : null,
+  };
+}
+
+export async function countTasks(store: TaskStore, filter: TaskFilter): Promise<number> {
+  return (await scanAll(store)).filter((s) => matches(s.raw, filter)).length;
+}
+
+export async function purgeTasks(
+  store: TaskStore,
+  options: PurgeOptions & { statuses: readonly TaskStatus[] },
+): Promise<number> {
+  const before = options.finishedBefore?.getTime();
+  let n = 0;
+  for (const { raw, version } of await scanAll(store)) {
+    if (!options.statuses.includes(raw.status)) continue;
+    if (options.queue !== undefined && raw.queue !== options.queue) continue;
+    if (before !== undefined && (raw.finishedAt === null || Date.parse(raw.finishedAt) >= before))
+      continue;
+    if (await store.target.delete(layout.task(raw.id), version)) {
+      store.state.parsed.delete(layout.task(raw.id));
+      store.state.succeeded.delete(raw.id);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** A lease left by an operation that died after leaving pending but before finishing. */
+const STUCK_INTENT_MS = 30_000;
+
+/**
+ * Running tasks whose lease ended before `now`, from the running files only (never the
+ * finished tasks). Stale running files (their task moved on) are removed on the way, and
+ * an operation that died half-way (a cancel, say) is finished.
+ */
+export async function findExpiredLeases(
+  store: TaskStore,
+  now: Date,
+  limit: number,
+): Promise<Task[]> {
+  const out: Task[] = [];
+  for (const queue of await knownQueues(store)) {
+    for (const e of await listAll(store, layout.runningPrefix(queue), true)) {
+      if (out.length >= limit) return out;
+      const lease = await readCached<Envelope>(store, e, checkEnvelope);
+      if (!lease) continue;
+      const t = lease.value.task;
+      const expired =
+        t.status === "running" && t.leaseUntil !== null && Date.parse(t.leaseUntil) < now.getTime();
+      const stuck =
+        t.status !== "running" && Date.now() - Date.parse(t.updatedAt) > STUCK_INTENT_MS;
+      if (!expired && !stuck) continue;
+      const rec = await store.readRecord(t.id);
+      const orderKey = e.key.slice(layout.runningPrefix(queue).length, -".json".length);
+      if (!rec || rec.version !== lease.value.base || rec.value.key !== orderKey) {
+        await store.target.delete(e.key, lease.version);
+        continue;
+      }
+      if (expired) {
+        out.push(toTask(t));
+        continue;
+      }
+      await store.apply(
+        {
+          kind: "lease",
+          cached: false,
+          queue,
+          orderKey,
+          base: lease.value.base,
+          leaseVersion: lease.version,
+          raw: t,
+          claimedHere: false,
+        },
+        t,
+      );
+    }
+  }
+  return out;
+}
+
+/** Pending tasks whose `expiresAt <= now`, from the TTL markers (tasks without TTL cost nothing). */
+export async function findOverdue(store: TaskStore, now: Date, limit: number): Promise<Task[]> {
+  const out: Task[] = [];
+  for (const queue of await knownQueues(store)) {
+    const prefix = layout.ttlPrefix(queue);
+    let cursor: string | null = null;
+    scan: do {
+      const page = await store.target.list({ prefix, cursor, limit: 1000 });
+      for (const e of page.entries) {
+        const name = e.key.slice(prefix.length);
+        const exp = parseTime17(name.slice(0, 17));
+        const id = name.slice(18);
+        if (Number.isNaN(exp) || name[17] !== "!") continue;
+        if (exp > now.getTime() || out.length >= limit) break scan;
+        const raw = await store.get(id);
+        const live = raw && raw.expiresAt !== null && Date.parse(raw.expiresAt) === exp;
+        if (live && raw.status === "pending") out.push(toTask(raw));
+        else if (!live || (raw.status !== "running" && raw.status !== "pending")) {
+          await store.target.delete(e.key);
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+import type { ListOptions, ListPage, StorageTarget, StoredObject } from "./storage-target.js";
+
+/** Requests made through a {@link CountingTarget}, by method. */
+export interface RequestCounts {
+  read: number;
+  write: number;
+  writeIfAbsent: number;
+  writeIfVersion: number;
+  delete: number;
+  list: number;
+}
+
+const zero = (): RequestCounts => ({
+  read: 0,
+  write: 0,
+  writeIfAbsent: 0,
+  writeIfVersion: 0,
+  delete: 0,
+  list: 0,
+});
+
+/**
+ * Wraps a target and counts the requests made through it: on an object store each method
+ * call is one HTTP request, so this is the request bill (and latency) of a workload.
+ *
+ * @example
+ * ```ts
+ * const target = new CountingTarget(new MemoryTarget());
+ * const queue = new AsyncFileQueue({ target });
+ * // ... enqueue, dequeue, complete
+ * console.log(target.total, target.counts); // 5 { read: 0, write: 1, writeIfAbsent: 2, ... }
+ * ```
+ */
+export class CountingTarget implements StorageTarget {
+  readonly kind: StorageTarget["kind"];
+  readonly id: string;
+  readonly capabilities: StorageTarget["capabilities"];
+  counts: RequestCounts = zero();
+
+  constructor(readonly inner: StorageTarget) {
+    this.kind = inner.kind;
+    this.id = inner.id;
+    this.capabilities = inner.capabilities;
+  }
+
+  /** All requests counted since construction or the last `reset()`. */
+  get total(): number {
+    const c = this.counts;
+    return c.read + c.write + c.writeIfAbsent + c.writeIfVersion + c.delete + c.list;
+  }
+
+  /** Zeroes the counters and returns what they were. */
+  reset(): RequestCounts {
+    const was = this.counts;
+    this.counts = zero();
+    return was;
+  }
+
+  read(key: string): Promise<StoredObject | null> {
+    this.counts.read++;
+    return this.inner.read(key);
+  }
+  write(key: string, data: Uint8Array): Promise<string> {
+    this.counts.write++;
+    return this.inner.write(key, data);
+  }
+  writeIfAbsent(key: string, data: Uint8Array): Promise<string | null> {
+    this.counts.writeIfAbsent++;
+    return this.inner.writeIfAbsent(key, data);
+  }
+  writeIfVersion(key: string, data: Uint8Array, version: string): Promise<string | null> {
+    this.counts.writeIfVersion++;
+    return this.inner.writeIfVersion(key, data, version);
+  }
+  delete(key: string, version?: string): Promise<boolean> {
+    this.counts.delete++;
+    return this.inner.delete(key, version);
+  }
+  list(options: ListOptions): Promise<ListPage> {
+    this.counts.list++;
+    return this.inner.list(options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,0 +1,537 @@
+import { randomBytes } from "node:crypto";
+import {
+  type BigIntStats,
+  type Dirent,
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  fsyncSync,
+  open as openCallback,
+} from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import { promisify } from "node:util";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import { ClosedError, ValidationError } from "@omniq/core";
+import { assertValidKey, assertValidPrefix, isValidKey } from "./keys.js";
+import { isTransientFsError, retryTransient } from "./retry.js";
+import type {
+  ListOptions,
+  ListPage,
+  StorageTarget,
+  StoredObject,
+  TargetCapabilities,
+} from "./storage-target.js";
+
+export interface LocalTargetOptions {
+  /** The directory everything lives under; created when missing. */
+  baseDir: string;
+  /**
+   * A compare-and-swap lock file older than this was left by a writer that died between two
+   * system calls, and is broken. @defaultValue 10_000
+   */
+  lockStaleMs?: number;
+  /** `fsync` each file before publishing it (durable against power loss, slower). @defaultValue false */
+  fsync?: boolean;
+}
+
+const openAsync = promisify(openCallback) as (path: string, flags: string) => Promise<number>;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const code = (err: unknown) => (err as { code?: string } | null)?.code;
+
+function versionOf(st: BigIntStats): string {
+  return `${st.ino}:${st.mtimeNs}:${st.size}`;
+}
+
+/** Free inodes kept per target for reuse. */
+const POOL_MAX = 1024;
+/** Below this many free inodes, new ones are created in the background. */
+const POOL_LOW = 256;
+const POOL_FILL = 512;
+const POOL_DIR = ".pool";
+
+interface Staged {
+  path: string;
+  ino: bigint;
+  version: string;
+}
+
+/**
+ * A storage target on local disk through `node:fs`, safe across OS processes on one machine:
+ *
+ * - every write first fills a file of this process's pool (`<baseDir>/.pool/`), so no reader
+ *   ever sees a half-written file; `write` publishes it with `rename`, `writeIfAbsent` with
+ *   `link` (which fails with EEXIST when the key exists: exactly one creator wins);
+ * - `writeIfVersion` and `delete(key, version)` take a per-key lock `.<name>.next`, made by
+ *   `link`ing the new content there (EEXIST: someone holds it). Under the lock the current
+ *   version (`ino:mtimeNs:size` from `stat`) is compared, the new content is renamed onto
+ *   the key, and the lock is removed. A lock older than `lockStaleMs` belonged to a writer
+ *   that died mid-swap and is broken.
+ * - Files that leave a key (replaced or deleted) go back to the pool and their inodes are
+ *   reused: creating a file costs far more than rewriting one on many disks. A pool file is
+ *   reused only while it has no other name (link count 1), and a reader checks that the file
+ *   did not change while it read it (and reads again if it did).
+ *
+ * Versions rely on nanosecond file timestamps (ext4, xfs, btrfs, tmpfs, APFS). Not for
+ * network filesystems. Calls use synchronous `node:fs` (microseconds each on a local disk).
+ *
+ * @example
+ * ```ts
+ * const target = new LocalTarget({ baseDir: "./omniq-data" });
+ * ```
+ */
+export class LocalTarget implements StorageTarget {
+  readonly kind = "local" as const;
+  readonly id: string;
+  readonly capabilities: TargetCapabilities = { crossProcess: true, orderedList: true };
+  readonly baseDir: string;
+  readonly #lockStaleMs: number;
+  readonly #fsync: boolean;
+  readonly #dirs = new Set<string>();
+  readonly #pool: string;
+  readonly #tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  #names = 0;
+  readonly #free: string[] = [];
+  #refill: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: LocalTargetOptions) {
+    if (typeof options?.baseDir !== "string" || options.baseDir.length === 0) {
+      throw new ValidationError("baseDir", "local target: baseDir: expected a non-empty path");
+    }
+    this.baseDir = resolve(options.baseDir);
+    this.id = `local:${this.baseDir}`;
+    this.#pool = join(this.baseDir, POOL_DIR);
+    this.#lockStaleMs = options.lockStaleMs ?? 10_000;
+    this.#fsync = options.fsync ?? false;
+  }
+
+  /** The absolute path of a key, checked to lie inside `baseDir`. */
+  pathOf(key: string): string {
+    assertValidKey(key);
+    const path = resolve(this.baseDir, ...key.split("/"));
+    if (!path.startsWith(this.baseDir + sep)) {
+      throw new ValidationError(
+        "key",
+        `local target: key ${JSON.stringify(key)} resolves outside baseDir`,
+      );
+    }
+    return path;
+  }
+
+  #op<T>(what: string, key: string, fn: () => T | Promise<T>): Promise<T> {
+    if (this.#closed)
+      return Promise.reject(new ClosedError(`local target ${this.id}: used after close()`));
+    return retryTransient(`local target: ${what} ${key}`, async () => fn(), isTransientFsError);
+  }
+
+  #ensureDir(dir: string): void {
+    if (this.#dirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.#dirs.add(dir);
+  }
+
+  /** Runs `fn`; when it fails because the parent directory of `path` is missing, creates it and runs it again. */
+  #inDir<T>(path: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (code(err) !== "ENOENT") throw err;
+      this.#dirs.delete(dirname(path));
+      this.#ensureDir(dirname(path));
+      return fn();
+    }
+  }
+
+  #poolName(): string {
+    return join(this.#pool, `${this.#tag}-${++this.#names}`);
+  }
+
+  /** Gives a pool file (link count 1, no key points at it) back for reuse. */
+  #release(path: string): void {
+    if (!this.#closed && this.#free.length < POOL_MAX) this.#free.push(path);
+    else unlinkIfPresent(path);
+  }
+
+  /** Moves the inode at `path` (if any) into the pool; `true` when there was one. */
+  #retire(path: string): boolean {
+    const name = this.#poolName();
+    try {
+      this.#inDir(name, () => renameSync(path, name));
+    } catch (err) {
+      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
+      throw err;
+    }
+    this.#release(name);
+    return true;
+  }
+
+  /** Keeps the inode currently at `path` (about to be replaced) for reuse. */
+  #keepOld(path: string): void {
+    const name = this.#poolName();
+    try {
+      this.#inDir(name, () => linkSync(path, name));
+      this.#release(name);
+    } catch {
+      // Nothing there (or a filesystem without hard links): nothing to keep.
+    }
+  }
+
+  #fill(fd: number, data: Uint8Array): BigIntStats {
+    let off = 0;
+    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off, off);
+    ftruncateSync(fd, data.byteLength);
+    if (this.#fsync) fsyncSync(fd);
+    return fstatSync(fd, { bigint: true });
+  }
+
+  /**
+   * Creating a file is slow on many disks (it waits on the journal) but overlaps well, so new
+   * pool files are made ahead of need, several at a time, off the caller's path.
+   */
+  #topUp(): void {
+    if (this.#refill || this.#closed || this.#free.length >= POOL_LOW) return;
+    this.#refill = (async () => {
+      await mkdir(this.#pool, { recursive: true });
+      let made = this.#free.length;
+      const one = async (): Promise<void> => {
+        while (!this.#closed && made < POOL_FILL) {
+          made++;
+          const path = this.#poolName();
+          const fh = await open(path, "wx");
+          await fh.close();
+          this.#release(path);
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, one));
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#refill = undefined;
+      });
+  }
+
+  /** A pool file holding `data`: a reused inode when one is free, else a new file. */
+  async #stage(data: Uint8Array): Promise<Staged> {
+    this.#topUp();
+    while (this.#free.length > 0) {
+      const path = this.#free.pop()!;
+      let fd: number;
+      try {
+        fd = openSync(path, "r+");
+      } catch {
+        continue;
+      }
+      try {
+        if (fstatSync(fd, { bigint: true }).nlink !== 1n) {
+          // Another name points at it (a lock or another process's pool): not ours to reuse.
+          closeSync(fd);
+          unlinkIfPresent(path);
+          continue;
+        }
+        const st = this.#fill(fd, data);
+        closeSync(fd);
+        return { path, ino: st.ino, version: versionOf(st) };
+      } catch (err) {
+        try {
+          closeSync(fd);
+        } catch {}
+        unlinkIfPresent(path);
+        throw err;
+      }
+    }
+    // No free inode: create one (asynchronously, so concurrent callers overlap the wait).
+    const path = this.#poolName();
+    let fd: number;
+    try {
+      fd = await openAsync(path, "wx");
+    } catch (err) {
+      if (code(err) !== "ENOENT") throw err;
+      this.#ensureDir(this.#pool);
+      fd = await openAsync(path, "wx");
+    }
+    try {
+      const st = this.#fill(fd, data);
+      return { path, ino: st.ino, version: versionOf(st) };
+    } catch (err) {
+      unlinkIfPresent(path);
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async read(key: string): Promise<StoredObject | null> {
+    const path = this.pathOf(key);
+    return this.#op("read", key, () => {
+      for (let attempt = 0; ; attempt++) {
+        let fd: number;
+        try {
+          fd = openSync(path, "r");
+        } catch (err) {
+          if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return null;
+          throw err;
+        }
+        try {
+          const st = fstatSync(fd, { bigint: true });
+          const size = Number(st.size);
+          const data = new Uint8Array(size);
+          let off = 0;
+          while (off < size) {
+            const n = readSync(fd, data, off, size - off, off);
+            if (n === 0) break;
+            off += n;
+          }
+          const after = fstatSync(fd, { bigint: true });
+          // A file read while it left its key and was reused: read the key again.
+          if (
+            (after.mtimeNs !== st.mtimeNs || after.size !== st.size || off !== size) &&
+            attempt < 20
+          )
+            continue;
+          return { data: off === size ? data : data.subarray(0, off), version: versionOf(st) };
+        } finally {
+          closeSync(fd);
+        }
+      }
+    });
+  }
+
+  async write(key: string, data: Uint8Array): Promise<string> {
+    const path = this.pathOf(key);
+    return this.#op("write", key, async () => {
+      const s = await this.#stage(data);
+      try {
+        this.#keepOld(path);
+        this.#inDir(path, () => renameSync(s.path, path));
+      } catch (err) {
+        this.#release(s.path);
+        throw err;
+      }
+      return s.version;
+    });
+  }
+
+  async writeIfAbsent(key: string, data: Uint8Array): Promise<string | null> {
+    const path = this.pathOf(key);
+    return this.#op("writeIfAbsent", key, async () => {
+      const s = await this.#stage(data);
+      try {
+        this.#inDir(path, () => linkSync(s.path, path));
+      } catch (err) {
+        this.#release(s.path);
+        if (code(err) === "EEXIST") return null;
+        throw err;
+      }
+      // Published: a failure to drop the pool name must not turn success into a retry.
+      try {
+        unlinkIfPresent(s.path);
+      } catch {}
+      return s.version;
+    });
+  }
+
+  async writeIfVersion(key: string, data: Uint8Array, version: string): Promise<string | null> {
+    const path = this.pathOf(key);
+    return this.#op("writeIfVersion", key, () =>
+      this.#locked(path, data, (lock, s) => {
+        if (!this.#versionIs(path, version) || !this.#stillOurs(lock, s)) return null;
+        this.#keepOld(path);
+        renameSync(s.path, path);
+        s.path = "";
+        return s.version;
+      }),
+    );
+  }
+
+  async delete(key: string, version?: string): Promise<boolean> {
+    const path = this.pathOf(key);
+    return this.#op("delete", key, async () => {
+      if (version === undefined) return this.#retire(path);
+      const r = await this.#locked(path, new Uint8Array(0), (lock, s) => {
+        if (!this.#versionIs(path, version) || !this.#stillOurs(lock, s)) return false;
+        return this.#retire(path);
+      });
+      return r ?? false;
+    });
+  }
+
+  #versionIs(path: string, version: string): boolean {
+    try {
+      return versionOf(statSync(path, { bigint: true })) === version;
+    } catch (err) {
+      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
+      throw err;
+    }
+  }
+
+  #stillOurs(lock: string, s: Staged): boolean {
+    try {
+      return statSync(lock, { bigint: true }).ino === s.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Holds the key's lock (`.<name>.next`, a link to a staged file holding `data`) while `fn`
+   * runs; `fn` may publish the staged file (and then clears `s.path`). A missing directory
+   * means a missing key: `null`.
+   */
+  async #locked<T>(
+    path: string,
+    data: Uint8Array,
+    fn: (lock: string, s: Staged) => T,
+  ): Promise<T | null> {
+    const lock = join(dirname(path), `.${basename(path)}.next`);
+    const s = await this.#stage(data);
+    const started = Date.now();
+    try {
+      for (let wait = 0; ; wait++) {
+        try {
+          linkSync(s.path, lock);
+          break;
+        } catch (err) {
+          const c = code(err);
+          if (c === "ENOENT" || c === "ENOTDIR") return null;
+          if (c !== "EEXIST") throw err;
+        }
+        this.#breakIfStale(lock);
+        if (Date.now() - started > this.#lockStaleMs * 3) {
+          throw Object.assign(new Error("lock wait timed out"), { code: "ELOCKED" });
+        }
+        await sleep(wait < 5 ? 0 : Math.min(20, wait));
+      }
+      try {
+        return fn(lock, s);
+      } finally {
+        try {
+          if (this.#stillOurs(lock, s)) unlinkIfPresent(lock);
+        } catch {
+          // A lock we could not remove is broken by the next writer after lockStaleMs.
+        }
+      }
+    } finally {
+      if (s.path !== "") {
+        // Not published: back to the pool once the lock name is gone (link count 1).
+        this.#release(s.path);
+      }
+    }
+  }
+
+  /** Breaks a lock left by a writer that died: only when older than `lockStaleMs`. */
+  #breakIfStale(lockPath: string): void {
+    let st: BigIntStats;
+    try {
+      st = statSync(lockPath, { bigint: true });
+    } catch {
+      return;
+    }
+    if (Date.now() - Number(st.mtimeMs) <= this.#lockStaleMs) return;
+    const aside = `${lockPath}.stale.${this.#tag}.${++this.#names}`;
+    try {
+      renameSync(lockPath, aside);
+    } catch {
+      return;
+    }
+    try {
+      const moved = statSync(aside, { bigint: true });
+      if (moved.ino !== st.ino) {
+        // A fresh lock was taken between our stat and rename: give it back.
+        try {
+          linkSync(aside, lockPath);
+        } catch {}
+      }
+    } finally {
+      unlinkIfPresent(aside);
+    }
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    const prefix = assertValidPrefix(options.prefix);
+    const limit = options.limit ?? 1000;
+    const after = options.cursor ?? options.startAfter ?? undefined;
+    return this.#op("list", prefix || "(all)", () => {
+      const slash = prefix.lastIndexOf("/");
+      const dirKey = prefix.slice(0, slash + 1);
+      const namePrefix = prefix.slice(slash + 1);
+      const dir = dirKey === "" ? this.baseDir : this.pathOf(dirKey.slice(0, -1));
+      const keys: string[] = [];
+      const more = this.#walk(dir, dirKey, namePrefix, after, limit + 1, keys);
+      const page = more || keys.length > limit ? keys.slice(0, limit) : keys;
+      const entries = page.map((key) => {
+        if (!options.versions) return { key };
+        try {
+          return { key, version: versionOf(statSync(this.pathOf(key), { bigint: true })) };
+        } catch {
+          return { key };
+        }
+      });
+      const cut = more || keys.length > limit;
+      return { entries, cursor: cut ? page[page.length - 1]! : null };
+    });
+  }
+
+  /** Collects keys in lexicographic order; returns true once `max` are collected. */
+  #walk(
+    dir: string,
+    rel: string,
+    namePrefix: string,
+    after: string | undefined,
+    max: number,
+    out: string[],
+  ): boolean {
+    let dirents: Dirent[];
+    try {
+      dirents = readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
+      throw err;
+    }
+    const items: { name: string; sortKey: string; isDir: boolean }[] = [];
+    for (const d of dirents) {
+      const name = d.name;
+      if (name.charCodeAt(0) === 46 /* "." */ || !name.startsWith(namePrefix)) continue;
+      const isDir = d.isDirectory();
+      items.push({ name, sortKey: isDir ? `${name}/` : name, isDir });
+    }
+    items.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const it of items) {
+      const key = rel + it.sortKey;
+      if (it.isDir) {
+        if (after !== undefined && key < after && !after.startsWith(key)) continue;
+        if (this.#walk(join(dir, it.name), key, "", after, max, out)) return true;
+        continue;
+      }
+      if (after !== undefined && key <= after) continue;
+      if (!isValidKey(key)) continue;
+      out.push(key);
+      if (out.length >= max) return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#refill;
+    for (const path of this.#free.splice(0)) unlinkIfPresent(path);
+  }
+}
+
+function unlinkIfPresent(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (err) {
+    if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
+    throw err;
+  }
+}

@@ -1,0 +1,174 @@
+import { ClosedError, ValidationError } from "@omniq/core";
+import { assertValidKey, assertValidPrefix } from "./keys.js";
+import { SortedKeys } from "./sorted-keys.js";
+import type {
+  ListOptions,
+  ListPage,
+  StorageTarget,
+  StoredObject,
+  TargetCapabilities,
+} from "./storage-target.js";
+
+interface MemoryObject {
+  data: Uint8Array;
+  version: string;
+}
+
+interface MemoryStore {
+  objects: Map<string, MemoryObject>;
+  /** Ordered keys per directory (the key up to its last `/`), so a listing skips other directories' churn. */
+  dirs: Map<string, SortedKeys>;
+}
+
+const dirOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
+
+/** Named stores shared by every MemoryTarget of this process (`memory://name`). */
+const named = new Map<string, MemoryStore>();
+let versionCounter = 0;
+let anonymous = 0;
+
+function newStore(): MemoryStore {
+  return { objects: new Map(), dirs: new Map() };
+}
+
+function indexOf(store: MemoryStore, dir: string): SortedKeys {
+  let keys = store.dirs.get(dir);
+  if (!keys) {
+    const objects = store.objects;
+    keys = new SortedKeys((k) => objects.has(k));
+    store.dirs.set(dir, keys);
+  }
+  return keys;
+}
+
+export interface MemoryTargetOptions {
+  /**
+   * A process-wide store name: every MemoryTarget with the same name sees the same objects
+   * (what `memory://name` gives). Without a name the store is private to this target.
+   */
+  name?: string;
+}
+
+/**
+ * A storage target in this process's memory (a Map with an ordered key index). Conditional
+ * writes are atomic within the process (JavaScript runs one operation at a time), not across
+ * processes or worker threads: `capabilities.crossProcess` is `false`.
+ *
+ * @example
+ * ```ts
+ * const a = new MemoryTarget({ name: "jobs" });
+ * const b = new MemoryTarget({ name: "jobs" }); // same objects as `a`
+ * MemoryTarget.drop("jobs");                     // forget the named store
+ * ```
+ */
+export class MemoryTarget implements StorageTarget {
+  readonly kind = "memory" as const;
+  readonly id: string;
+  readonly capabilities: TargetCapabilities = { crossProcess: false, orderedList: true };
+  readonly #store: MemoryStore;
+  #closed = false;
+
+  constructor(options: MemoryTargetOptions = {}) {
+    if (options.name !== undefined) {
+      if (typeof options.name !== "string" || !/^[A-Za-z0-9_.-]{1,200}$/.test(options.name)) {
+        throw new ValidationError(
+          "name",
+          `memory target: name ${JSON.stringify(options.name)}: expected 1-200 characters of A-Z a-z 0-9 _ . -`,
+        );
+      }
+      let store = named.get(options.name);
+      if (!store) {
+        store = newStore();
+        named.set(options.name, store);
+      }
+      this.#store = store;
+      this.id = `memory:${options.name}`;
+    } else {
+      this.#store = newStore();
+      this.id = `memory:#${++anonymous}`;
+    }
+  }
+
+  /** Forgets the named store (targets still open on it keep their objects). */
+  static drop(name: string): boolean {
+    return named.delete(name);
+  }
+
+  #open(): MemoryStore {
+    if (this.#closed) throw new ClosedError(`memory target ${this.id}: used after close()`);
+    return this.#store;
+  }
+
+  #put(store: MemoryStore, key: string, data: Uint8Array): string {
+    const version = String(++versionCounter);
+    if (!store.objects.has(key)) indexOf(store, dirOf(key)).add(key);
+    store.objects.set(key, { data: data.slice(), version });
+    return version;
+  }
+
+  async read(key: string): Promise<StoredObject | null> {
+    const obj = this.#open().objects.get(assertValidKey(key));
+    return obj ? { data: obj.data.slice(), version: obj.version } : null;
+  }
+
+  async write(key: string, data: Uint8Array): Promise<string> {
+    return this.#put(this.#open(), assertValidKey(key), data);
+  }
+
+  async writeIfAbsent(key: string, data: Uint8Array): Promise<string | null> {
+    const store = this.#open();
+    if (store.objects.has(assertValidKey(key))) return null;
+    return this.#put(store, key, data);
+  }
+
+  async writeIfVersion(key: string, data: Uint8Array, version: string): Promise<string | null> {
+    const store = this.#open();
+    const obj = store.objects.get(assertValidKey(key));
+    if (!obj || obj.version !== version) return null;
+    return this.#put(store, key, data);
+  }
+
+  async delete(key: string, version?: string): Promise<boolean> {
+    const store = this.#open();
+    const obj = store.objects.get(assertValidKey(key));
+    if (!obj || (version !== undefined && obj.version !== version)) return false;
+    store.objects.delete(key);
+    store.dirs.get(dirOf(key))?.removed();
+    return true;
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    const store = this.#open();
+    const prefix = assertValidPrefix(options.prefix);
+    const limit = options.limit ?? 1000;
+    const after = options.cursor ?? options.startAfter;
+    const pdir = dirOf(prefix);
+    let keys: string[] = [];
+    let more = false;
+    const direct = store.dirs.get(pdir);
+    const nested = [...store.dirs.keys()].filter((d) => d !== pdir && d.startsWith(prefix));
+    if (nested.length === 0) {
+      if (direct) ({ keys, more } = direct.range(prefix, after, limit));
+    } else {
+      for (const d of [pdir, ...nested]) {
+        const r = store.dirs.get(d)?.range(prefix, after, limit);
+        if (!r) continue;
+        keys.push(...r.keys);
+        more ||= r.more;
+      }
+      keys.sort();
+      if (keys.length > limit) {
+        keys = keys.slice(0, limit);
+        more = true;
+      }
+    }
+    return {
+      entries: keys.map((key) => ({ key, version: store.objects.get(key)!.version })),
+      cursor: more ? keys[keys.length - 1]! : null,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}

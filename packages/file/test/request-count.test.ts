@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import {
+  AsyncFileQueue,
+  AsyncFileResultStorage,
+  CountingTarget,
+  MemoryTarget,
+} from "../src/index.js";
+import { uniqueName } from "./helpers.js";
+
+const TASKS = 200;
+
+/** A view of the same store under another id: no in-process caches shared (another process). */
+class OtherProcessView extends CountingTarget {
+  constructor(inner: MemoryTarget) {
+    super(inner);
+    Object.defineProperty(this, "id", { value: `${inner.id}#other-process` });
+  }
+}
+
+async function run(producer: CountingTarget, consumer: CountingTarget) {
+  const q1 = new AsyncFileQueue({ target: producer });
+  const q2 = consumer === producer ? q1 : new AsyncFileQueue({ target: consumer, listCacheMs: 50 });
+  const results = new AsyncFileResultStorage({ target: consumer });
+  await q1.enqueue({ name: "warmup" });
+  const w = await q2.dequeue({ workerId: "w" });
+  await q2.complete(w!.id, "w");
+  producer.reset();
+  consumer.reset();
+  for (let i = 0; i < TASKS; i++) await q1.enqueue({ name: "n", args: [i] });
+  const enqueue = producer.reset();
+  // Another process sees new tasks once its last listing is older than listCacheMs.
+  if (q2 !== q1) await new Promise((r) => setTimeout(r, 60));
+  let done = 0;
+  for (;;) {
+    const t = await q2.dequeue({ workerId: "w" });
+    if (!t) break;
+    await q2.complete(t.id, "w");
+    await results.set({
+      taskId: t.id,
+      status: "success",
+      value: t.args[0],
+      attempts: t.attempts,
+      startedAt: t.startedAt,
+      finishedAt: new Date(),
+      durationMs: 0,
+      workerId: "w",
+      expiresAt: null,
+    });
+    done++;
+  }
+  expect(done).toBe(TASKS);
+  const consume = consumer.reset();
+  await q1.close();
+  if (q2 !== q1) await q2.close();
+  await results.close();
+  const sum = (c: typeof enqueue) => Object.values(c).reduce((a, b) => a + b, 0);
+  return { enqueue, consume, perTask: (sum(enqueue) + sum(consume)) / TASKS };
+}
+
+describe("object-store requests per task (enqueue, claim, complete, result), events off", () => {
+  it("one process: 7 per task, listings amortised to ~0", async () => {
+    const target = new CountingTarget(new MemoryTarget({ name: uniqueName("count") }));
+    const r = await run(target, target);
+    // enqueue: task record (write-if-absent) + pending file
+    expect(r.enqueue).toMatchObject({ writeIfAbsent: TASKS, write: TASKS, read: 0, list: 0 });
+    // claim: lease (write-if-absent) + delete pending file; complete: swap record + delete
+    // lease; result: write. The claimer knows the task from its own enqueue: no read.
+    expect(r.consume).toMatchObject({
+      read: 0,
+      writeIfAbsent: TASKS,
+      writeIfVersion: TASKS,
+      delete: 2 * TASKS,
+      write: TASKS,
+    });
+    expect(r.consume.list).toBeLessThanOrEqual(2);
+    expect(r.perTask).toBeLessThanOrEqual(7.01);
+    console.log("requests per task, one process:", r.perTask, r.enqueue, r.consume);
+  });
+
+  it("producer and consumer in different processes: one read more per task", async () => {
+    const inner = new MemoryTarget({ name: uniqueName("count2") });
+    const producer = new CountingTarget(inner);
+    const consumer = new OtherProcessView(inner);
+    const r = await run(producer, consumer);
+    expect(r.consume).toMatchObject({
+      read: TASKS,
+      writeIfAbsent: TASKS,
+      writeIfVersion: TASKS,
+      delete: 2 * TASKS,
+      write: TASKS,
+    });
+    expect(r.perTask).toBeLessThanOrEqual(8.1);
+    console.log("requests per task, two processes:", r.perTask, r.enqueue, r.consume);
+  });
+});
