@@ -19,6 +19,7 @@ import {
   type ResultSharingQueue,
   type ResultStorage,
   type Schedule,
+  type ScheduleFiring,
   type SchedulePatch,
   type Task,
   type TaskFilter,
@@ -29,10 +30,12 @@ import {
   validateId,
 } from "@omniq/core";
 import { ChangeWatcher } from "./change-watcher.js";
+import { claimDueSchedules as claimInTransaction } from "./claim-schedules.js";
 import { insertTasks as insertRows, readTask as readRow } from "./insert-tasks.js";
 import { resultParams, UPSERT_RESULT } from "./result-row.js";
 import * as schedules from "./schedule-store.js";
 import { type HandleSource, SqliteHandle } from "./sqlite-handle.js";
+import { samePath } from "./same-path.js";
 import type { SQLiteQueueOptions } from "./sqlite-options.js";
 import { AsyncSQLiteResultStorage } from "./sqlite-result-storage.js";
 import { CorruptRowError, PATCH_COLUMNS, patchValue, rowToTask, type TaskRow } from "./task-row.js";
@@ -52,6 +55,11 @@ import {
   SELECT_STATE,
   updateSql,
 } from "./task-sql.js";
+
+/** A handle source that knows which result storages share its connection (the URL factory's). */
+interface LinkedSource extends HandleSource {
+  sharesResults?(storage: ResultStorage): boolean;
+}
 
 /** Most rows one maintenance call changes (`recoverExpiredLeases`, `expireOverdue`). */
 const MAINTENANCE_BATCH = 1000;
@@ -99,16 +107,19 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue, C
   /**
    * Whether `results` is this queue's own results table (core's `ResultSharingQueue`): then
    * the worker passes each result to `complete(id, worker, { result })`, which writes it in
-   * the task's completing transaction, instead of calling `results.set` afterwards. True for
-   * the storage of the same `SQLiteBackend`, or an `AsyncSQLiteResultStorage` on the same
-   * file when this queue has `atomicResults`.
+   * the task's completing transaction, instead of calling `results.set` afterwards. True,
+   * when this queue has `atomicResults`, for the storage of the same `SQLiteBackend`, one
+   * built from a `sqlite:` URL naming the same database (`:memory:` included), or an
+   * `AsyncSQLiteResultStorage` on the same file (paths compared once resolved).
    */
   sharesResultStore(storage: ResultStorage): boolean {
     if (!this.capabilities.atomicResults) return false;
     if (!(storage instanceof AsyncSQLiteResultStorage)) return false;
-    const linked = this.#source?.results?.();
+    const source = this.#source as LinkedSource | undefined;
+    if (source?.sharesResults) return source.sharesResults(storage);
+    const linked = source?.results?.();
     if (linked) return linked === storage;
-    return storage.path === this.path && this.path !== ":memory:" && this.path !== "";
+    return samePath(storage.path, this.path);
   }
 
   /**
@@ -482,6 +493,22 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue, C
 
   protected async deleteSchedule(id: string): Promise<boolean> {
     return this.#h.run(() => schedules.deleteSchedule(this.#h, id));
+  }
+
+  /**
+   * Fires due ticks as core's `BaseQueue.claimDueSchedules` does (a compare-and-set on
+   * `next_run_at`, so each tick fires once across processes), but advances the schedule and
+   * inserts its task in ONE transaction: a crash cannot lose a tick between the two steps.
+   * A schedule whose task cannot be built stays due; its error is thrown when nothing else
+   * fired.
+   */
+  override async claimDueSchedules(now: Date = new Date()): Promise<ScheduleFiring[]> {
+    await this.ready();
+    const { fired, errors } = await this.#h.write(() =>
+      claimInTransaction(this.#h, now, this.limits),
+    );
+    if (fired.length === 0 && errors.length > 0) throw errors[0];
+    return fired;
   }
 
   protected async dueSchedules(now: Date, limit: number): Promise<Schedule[]> {

@@ -1,5 +1,10 @@
-import { resolve } from "node:path";
-import { ConfigError, type UrlComponentOptions, type UrlFactory } from "@omniq/core";
+import {
+  ConfigError,
+  type ResultStorage,
+  type UrlComponentOptions,
+  type UrlFactory,
+} from "@omniq/core";
+import { pathKey } from "./same-path.js";
 import { type HandleSource, SqliteHandle } from "./sqlite-handle.js";
 import type { SQLiteQueueOptions } from "./sqlite-options.js";
 import { AsyncSQLiteEventStorage } from "./sqlite-event-storage.js";
@@ -26,12 +31,21 @@ export function parseSqliteUrl(url: string): string {
   return path;
 }
 
+/** Open connections of URL-built components, by {@link pathKey}; each closes with its last user. */
 const open = new Map<string, SqliteHandle>();
+/** URL-built result storages and the key of the database they are on. */
+const resultKeys = new WeakMap<ResultStorage, string>();
 
-/** Components built from URLs naming the same database share one connection (so `:memory:` is one database). */
-function sharedSource(options: SQLiteQueueOptions): HandleSource {
-  const path = options.path!;
-  const key = path === ":memory:" ? path : resolve(path);
+/**
+ * Components built from URLs naming the same database (after resolving the path) share one
+ * connection (so `:memory:` is one database), reference-counted: it is opened by the first
+ * component that is used and closed when the last one closes. A queue also knows the result
+ * storages built for its database, so `sharesResultStore` holds for them.
+ */
+function sharedSource(options: SQLiteQueueOptions): HandleSource & {
+  sharesResults(storage: ResultStorage): boolean;
+} {
+  const key = pathKey(options.path!);
   return {
     handle: () => {
       const existing = open.get(key);
@@ -42,6 +56,7 @@ function sharedSource(options: SQLiteQueueOptions): HandleSource {
       open.set(key, handle);
       return handle;
     },
+    sharesResults: (storage) => resultKeys.get(storage) === key,
   };
 }
 
@@ -51,23 +66,29 @@ function componentOptions(url: string, options?: UrlComponentOptions): SQLiteQue
 }
 
 /**
- * Builds components from `sqlite:` URLs for the configuration layer.
+ * Builds components from `sqlite:` URLs for the configuration layer. Components on the same
+ * database share one connection, and the queue has `atomicResults` (pass
+ * `atomicResults: false` to turn it off): with results on the same database, a task's status
+ * and its result are written in one transaction, as with `SQLiteBackend`.
  *
  * @example
  * ```ts
  * const queue = omniqUrlFactory.queue("sqlite:./omniq.db");
- * const results = omniqUrlFactory.results("sqlite:./omniq.db"); // same connection
+ * const results = omniqUrlFactory.results("sqlite:omniq.db"); // same file: same connection
+ * queue.sharesResultStore(results); // true
  * ```
  */
 export const omniqUrlFactory: UrlFactory = {
   schemes: ["sqlite"],
   queue(url, options) {
     const o = componentOptions(url, options);
-    return new AsyncSQLiteQueue(o, sharedSource(o));
+    return new AsyncSQLiteQueue({ ...o, atomicResults: o.atomicResults ?? true }, sharedSource(o));
   },
   results(url, options) {
     const o = componentOptions(url, options);
-    return new AsyncSQLiteResultStorage(o, sharedSource(o));
+    const results = new AsyncSQLiteResultStorage(o, sharedSource(o));
+    resultKeys.set(results, pathKey(o.path!));
+    return results;
   },
   events(url, options) {
     const o = componentOptions(url, options);

@@ -8,8 +8,9 @@ import type { TaskQueue } from "./queue-types.js";
  *
  * @example
  * ```ts
- * const backend = new SQLiteBackend({ path: "omniq.db" });
- * const omniq = new AsyncOmniQ({ queue: backend.queue(), results: backend.results() });
+ * const omniq = new AsyncOmniQ({ backend: new SQLiteBackend({ path: "omniq.db" }) });
+ * // or pick components: any queue with any result and event storage
+ * const mixed = new AsyncOmniQ({ queue: backend.queue(), results: otherBackend.results() });
  * ```
  */
 export interface Backend {

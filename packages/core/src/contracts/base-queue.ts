@@ -1,5 +1,6 @@
 import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from "../errors.js";
-import { validateId, validateQueueName } from "../ids.js";
+import { didYouMean } from "../config/did-you-mean.js";
+import { describe, validateId, validateQueueName } from "../ids.js";
 import { Lifecycle } from "../internal/lifecycle.js";
 import {
   DEFAULT_TASK_LIMITS,
@@ -10,7 +11,7 @@ import {
 import { prepareSchedule, schedulesEqual } from "../internal/normalize-schedule.js";
 import type { NewSchedule, Schedule, SchedulePatch } from "../models/schedule.js";
 import type { NewTask, Task, TaskPatch, TaskStatus } from "../models/task.js";
-import { FINAL_STATUSES } from "../models/task.js";
+import { FINAL_STATUSES, TASK_STATUSES } from "../models/task.js";
 import { assertTransition, TRANSITIONS, type TaskAction } from "../models/transitions.js";
 import { nextTick } from "../schedule-clock.js";
 import type { Page } from "./common.js";
@@ -51,6 +52,51 @@ export interface BaseQueueOptions {
 }
 
 const DEFAULT_LEASE_MS = 30_000;
+
+const FILTER_KEYS = ["queue", "statuses", "name", "dependsOn", "scheduleId"] as const;
+const LIST_KEYS: readonly string[] = [...FILTER_KEYS, "limit", "cursor"];
+const PURGE_KEYS: readonly string[] = ["queue", "statuses", "finishedBefore"];
+
+/** Rejects keys not in `known` (keys set to `undefined` are ignored), with a did-you-mean. */
+function checkKeys(options: unknown, known: readonly string[], method: string): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new ValidationError(
+      "options",
+      `queue.${method}: expected an options object, got ${describe(options)}`,
+    );
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(key)) continue;
+    throw new ValidationError(
+      key,
+      `queue.${method}: unknown option ${JSON.stringify(key)}${didYouMean(key, known)} (known: ${known.join(", ")})`,
+    );
+  }
+}
+
+/** An array of task statuses, each one of `allowed`. */
+function checkStatuses(value: unknown, allowed: readonly TaskStatus[]): TaskStatus[] {
+  if (!Array.isArray(value)) {
+    const hint = typeof value === "string" ? ` (use statuses: [${JSON.stringify(value)}])` : "";
+    throw new ValidationError(
+      "statuses",
+      `statuses: expected an array of task statuses, got ${describe(value)}${hint}`,
+    );
+  }
+  return value.map((s: unknown, i) => {
+    if (typeof s === "string" && (allowed as readonly string[]).includes(s)) return s as TaskStatus;
+    const field = `statuses[${i}]`;
+    const shown = typeof s === "string" ? JSON.stringify(s) : describe(s);
+    throw new ValidationError(
+      field,
+      `${field}: expected one of ${allowed.join(", ")}, got ${shown}${typeof s === "string" ? didYouMean(s, allowed) : ""}`,
+    );
+  });
+}
+
+function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
 
 /**
  * The shared part of every queue backend: validation, the transition table, dependency
@@ -335,8 +381,13 @@ export abstract class BaseQueue implements TaskQueue {
     return this.readTask(validateId(id));
   }
 
+  /**
+   * One page of tasks matching the filter, in insertion order. An unknown key (say `status`
+   * for `statuses`) is a {@link ValidationError} naming it, so a typo never lists everything.
+   */
   async list(options: ListOptions = {}): Promise<Page<Task>> {
     await this.ready();
+    checkKeys(options, LIST_KEYS, "list");
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw new ValidationError(
@@ -353,16 +404,29 @@ export abstract class BaseQueue implements TaskQueue {
     });
   }
 
+  /**
+   * Tasks matching the filter. Unknown keys are a {@link ValidationError}; `list`'s paging
+   * keys (`limit`, `cursor`) are accepted and ignored, so one options object serves both.
+   */
   async count(filter: TaskFilter = {}): Promise<number> {
     await this.ready();
+    checkKeys(filter, LIST_KEYS, "count");
     return this.countTasks(this.checkFilter(filter));
   }
 
   private checkFilter(filter: TaskFilter): TaskFilter {
     const out: TaskFilter = {};
     if (filter.queue !== undefined) out.queue = validateQueueName(filter.queue);
-    if (filter.statuses !== undefined) out.statuses = filter.statuses;
-    if (filter.name !== undefined) out.name = filter.name;
+    if (filter.statuses !== undefined) out.statuses = checkStatuses(filter.statuses, TASK_STATUSES);
+    if (filter.name !== undefined) {
+      if (typeof filter.name !== "string") {
+        throw new ValidationError(
+          "name",
+          `name: expected a task name, got ${describe(filter.name)}`,
+        );
+      }
+      out.name = filter.name;
+    }
     if (filter.dependsOn !== undefined) out.dependsOn = validateId(filter.dependsOn, "dependsOn");
     if (filter.scheduleId !== undefined)
       out.scheduleId = validateId(filter.scheduleId, "scheduleId");
@@ -462,7 +526,17 @@ export abstract class BaseQueue implements TaskQueue {
 
   async purge(options: PurgeOptions = {}): Promise<number> {
     await this.ready();
-    const statuses = options.statuses ?? FINAL_STATUSES;
+    checkKeys(options, PURGE_KEYS, "purge");
+    const statuses =
+      options.statuses === undefined
+        ? FINAL_STATUSES
+        : checkStatuses(options.statuses, TASK_STATUSES);
+    if (options.finishedBefore !== undefined && !isValidDate(options.finishedBefore)) {
+      throw new ValidationError(
+        "finishedBefore",
+        `finishedBefore: expected a valid Date, got ${describe(options.finishedBefore)}`,
+      );
+    }
     for (const s of statuses) {
       if (!FINAL_STATUSES.includes(s)) {
         throw new ValidationError(
@@ -608,6 +682,11 @@ export abstract class BaseQueue implements TaskQueue {
    * Fires due ticks. Each tick is claimed by a compare-and-set on `nextRunAt`, so among
    * racing callers exactly one wins it; the winner enqueues the task with the id
    * `<scheduleId>-<tick ms>`, so even a retried enqueue cannot make a second task.
+   *
+   * This generic version takes two steps (advance the schedule, then enqueue), so a crash
+   * between them loses that one tick (it never fires twice). A backend that can do both in
+   * one transaction should override it (`AsyncSQLiteQueue` does); the conformance suite
+   * checks the exactly-once part either way.
    */
   async claimDueSchedules(now: Date = new Date()): Promise<ScheduleFiring[]> {
     await this.ready();

@@ -1,3 +1,4 @@
+import type { Backend } from "../contracts/backend.js";
 import type { EventStorage } from "../contracts/base-event-storage.js";
 import type { ResultStorage } from "../contracts/base-result-storage.js";
 import type { Page } from "../contracts/common.js";
@@ -36,19 +37,98 @@ import {
   toNewTask,
 } from "./task-options.js";
 
-/** The components of an {@link AsyncOmniQ}; each may come from a different backend. */
-export interface AsyncOmniQOptions {
-  queue: TaskQueue;
-  /** Where results are stored; without it `result()` still reports status and errors, not values. */
-  results?: ResultStorage | undefined;
-  /** Where lifecycle events are recorded; without it nothing is recorded. */
-  events?: EventStorage | undefined;
+/** What every {@link AsyncOmniQOptions} variant has: the components, or a backend, plus tuning. */
+export interface AsyncOmniQBaseOptions {
+  /**
+   * Takes the queue, result storage and event storage from one backend (e.g.
+   * `new SQLiteBackend({ path })`) and closes the backend on `close()`. `queue`, `results`
+   * and `events` given alongside override its components; `results: null` /
+   * `events: null` switch one off.
+   */
+  backend?: Backend | undefined;
+  /** The task queue. Required unless `backend` is given. */
+  queue?: TaskQueue | undefined;
+  /**
+   * Where results are stored; without it `result()` still reports status and errors, not
+   * values. `null`: none, even with a `backend`. @defaultValue the backend's, else none
+   */
+  results?: ResultStorage | null | undefined;
+  /**
+   * Where lifecycle events are recorded; without it nothing is recorded. `null`: none, even
+   * with a `backend`. @defaultValue the backend's, else none
+   */
+  events?: EventStorage | null | undefined;
   /** Library logging (pino-compatible). @defaultValue silent */
   logger?: Logger | undefined;
   /** How long events collect before one `appendMany`. @defaultValue 2 */
   eventFlushMs?: number;
   /** `result()` polling interval (when the task runs in another process). @defaultValue { min: 10, max: 1000 } */
   resultPollMs?: { min?: number; max?: number };
+}
+
+/**
+ * The components of an {@link AsyncOmniQ}, each possibly from a different backend: a `queue`
+ * (plus optional `results` / `events`), or a `backend` that supplies all three.
+ *
+ * @example
+ * ```ts
+ * new AsyncOmniQ({ queue, results, events });
+ * new AsyncOmniQ({ backend: new SQLiteBackend({ path: "omniq.db" }) });
+ * new AsyncOmniQ({ backend, events: null });                    // no event recording
+ * new AsyncOmniQ({ backend, results: new AsyncFileResultStorage({ baseDir: "./results" }) });
+ * ```
+ */
+export type AsyncOmniQOptions =
+  | (AsyncOmniQBaseOptions & { queue: TaskQueue })
+  | (AsyncOmniQBaseOptions & { backend: Backend });
+
+function isBackend(value: unknown): value is Backend {
+  const b = value as Partial<Backend> | null;
+  return (
+    typeof b === "object" &&
+    b !== null &&
+    typeof b.queue === "function" &&
+    typeof b.results === "function" &&
+    typeof b.events === "function" &&
+    typeof b.close === "function"
+  );
+}
+
+/** The queue, results and events of the options: explicit ones first, then the backend's. */
+function pickComponents(options: AsyncOmniQOptions): {
+  queue: TaskQueue;
+  results: ResultStorage | undefined;
+  events: EventStorage | undefined;
+  backend: Backend | undefined;
+} {
+  if (options === null || typeof options !== "object") {
+    throw new ValidationError(
+      "options",
+      "omniq: expected options { queue, results?, events? } or { backend }",
+    );
+  }
+  const backend = options.backend ?? undefined;
+  if (backend !== undefined && !isBackend(backend)) {
+    throw new ValidationError(
+      "backend",
+      "omniq: backend: expected a Backend with queue(), results(), events() and close() (e.g. new SQLiteBackend(...))",
+    );
+  }
+  const queue = options.queue ?? backend?.queue();
+  if (!queue || typeof queue.dequeueMany !== "function") {
+    throw new ValidationError(
+      "queue",
+      "omniq: queue: expected a TaskQueue (e.g. new AsyncSQLiteQueue(...)), or pass backend",
+    );
+  }
+  const pick = <T>(given: T | null | undefined, fromBackend: (() => T) | undefined) =>
+    given === null ? undefined : (given ?? fromBackend?.());
+  return {
+    queue,
+    results: pick(options.results, backend && (() => backend.results())),
+    events: pick(options.events, backend && (() => backend.events())),
+    backend,
+  };
 }
 
 interface Registered {
@@ -59,7 +139,7 @@ interface Registered {
 /**
  * The async facade: define typed tasks, enqueue them, wait for results, cancel, retry,
  * schedule, read events, and run workers. Components are passed in (any queue with any
- * result and event storage) and closed by `close()`.
+ * result and event storage), or taken from one `backend`, and closed by `close()`.
  *
  * @example
  * ```ts
@@ -67,6 +147,8 @@ interface Registered {
  *   queue: new AsyncSQLiteQueue({ path: "omniq.db" }),
  *   results: new AsyncFileResultStorage({ baseDir: "./results" }),
  * });
+ * // or everything from one backend:
+ * // new AsyncOmniQ({ backend: new SQLiteBackend({ path: "omniq.db" }) })
  * const add = omniq.task("add", (a: number, b: number) => a + b);
  * const h = await add.enqueue(1, 2);
  * await omniq.worker().runUntilIdle();
@@ -77,6 +159,8 @@ export class AsyncOmniQ implements TaskDefinitionHost {
   readonly queue: TaskQueue;
   readonly results: ResultStorage | undefined;
   readonly eventStorage: EventStorage | undefined;
+  /** The backend the components came from (closed by `close()`), when one was given. */
+  readonly backend: Backend | undefined;
   readonly logger: Logger;
   readonly #registry = new Map<string, Registered>();
   readonly #recorder: EventRecorder;
@@ -87,21 +171,17 @@ export class AsyncOmniQ implements TaskDefinitionHost {
   #closing: Promise<void> | undefined;
 
   constructor(options: AsyncOmniQOptions) {
-    if (!options?.queue || typeof options.queue.dequeueMany !== "function") {
-      throw new ValidationError(
-        "queue",
-        "omniq: queue: expected a TaskQueue (e.g. new AsyncSQLiteQueue(...))",
-      );
-    }
-    this.queue = options.queue;
-    this.results = options.results;
-    this.eventStorage = options.events;
+    const { queue, results, events, backend } = pickComponents(options);
+    this.queue = queue;
+    this.results = results;
+    this.eventStorage = events;
+    this.backend = backend;
     this.logger = options.logger ?? silentLogger;
-    this.#recorder = new EventRecorder(options.events, {
+    this.#recorder = new EventRecorder(events, {
       flushMs: options.eventFlushMs ?? 2,
       logger: this.logger,
     });
-    this.#hub = wakeHubFor(options.queue);
+    this.#hub = wakeHubFor(queue);
     this.#pollMin = Math.max(1, options.resultPollMs?.min ?? 10);
     this.#pollMax = Math.max(this.#pollMin, options.resultPollMs?.max ?? 1000);
   }
@@ -357,12 +437,15 @@ export class AsyncOmniQ implements TaskDefinitionHost {
           taskOptions: { ...scheduledTaskOptions(def.options), ...schedule.taskOptions },
         }
       : schedule;
-    return this.queue.addSchedule(input);
+    const added = await this.queue.addSchedule(input);
+    this.#hub.schedulesChanged();
+    return added;
   }
 
   async pauseSchedule(id: string): Promise<Schedule> {
     this.#assertOpen();
     const s = await this.queue.pauseSchedule(id);
+    this.#hub.schedulesChanged();
     this.#recorder.record({ taskId: s.id, type: "schedule_paused", queue: s.queue });
     return s;
   }
@@ -370,6 +453,7 @@ export class AsyncOmniQ implements TaskDefinitionHost {
   async resumeSchedule(id: string): Promise<Schedule> {
     this.#assertOpen();
     const s = await this.queue.resumeSchedule(id);
+    this.#hub.schedulesChanged();
     this.#recorder.record({
       taskId: s.id,
       type: "schedule_resumed",
@@ -379,9 +463,11 @@ export class AsyncOmniQ implements TaskDefinitionHost {
     return s;
   }
 
-  removeSchedule(id: string): Promise<boolean> {
+  async removeSchedule(id: string): Promise<boolean> {
     this.#assertOpen();
-    return this.queue.removeSchedule(id);
+    const removed = await this.queue.removeSchedule(id);
+    this.#hub.schedulesChanged();
+    return removed;
   }
 
   getSchedule(id: string): Promise<Schedule | null> {
@@ -421,7 +507,7 @@ export class AsyncOmniQ implements TaskDefinitionHost {
     return worker;
   }
 
-  /** Stops its workers (gracefully), writes pending events, then closes the components. */
+  /** Stops its workers (gracefully), writes pending events, then closes the components and the backend. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -439,6 +525,7 @@ export class AsyncOmniQ implements TaskDefinitionHost {
         [this.queue, this.results, this.eventStorage].filter((c) => c !== undefined),
       ),
     ];
+    if (this.backend) components.push(this.backend);
     const errors: unknown[] = [];
     for (const c of components) {
       try {

@@ -1,4 +1,4 @@
-export { AsyncOmniQ, type AsyncOmniQOptions } from "./async-omniq.js";
+export { AsyncOmniQ, type AsyncOmniQBaseOptions, type AsyncOmniQOptions } from "./async-omniq.js";
 export type {
   AnyHandler,
   TaskArgs,

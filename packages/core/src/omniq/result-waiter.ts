@@ -1,6 +1,6 @@
 import type { ResultStorage } from "../contracts/base-result-storage.js";
 import type { TaskQueue } from "../contracts/queue-types.js";
-import { NotFoundError, TimeoutError, ValidationError } from "../errors.js";
+import { ConfigError, NotFoundError, TimeoutError, ValidationError } from "../errors.js";
 import { validateId } from "../ids.js";
 import type { TaskResult } from "../models/result.js";
 import type { Task } from "../models/task.js";
@@ -135,5 +135,46 @@ export async function waitForResult<R>(
   } finally {
     off();
     signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * The stored result of task `id` without waiting for it to finish (`ctx.result()` in a
+ * handler): `null` when the task is unknown, not finished, ran with `storeResult: false`, or
+ * its result's TTL passed. A task that just finished may have its result written a moment
+ * after its status (result storage apart from the queue); that gap is waited out (at most
+ * about a second). Rejects with `ConfigError` when there is no result storage.
+ *
+ * @example
+ * ```ts
+ * const r = await readStoredResult<number>(queue, results, dependencyId);
+ * if (r?.status === "success") use(r.value);
+ * ```
+ */
+export async function readStoredResult<R>(
+  queue: TaskQueue,
+  results: ResultStorage | undefined,
+  id: string,
+  field = "taskId",
+): Promise<TaskResult<R> | null> {
+  validateId(id, field);
+  if (!results) {
+    throw new ConfigError(
+      "results",
+      "omniq: no result storage configured, so no result can be read; pass `results` to new AsyncOmniQ(...)",
+    );
+  }
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const stored = await results.get<R>(id);
+    if (stored) return stored;
+    const task = await queue.get(id);
+    const finished = task?.status === "success" || task?.status === "failed";
+    if (!task || !finished || !task.storeResult) return null;
+    const finishedAt = (task.finishedAt ?? task.updatedAt).getTime();
+    const lagOver = finishedAt + RESULT_LAG_MS;
+    const ttlOver =
+      task.resultTtlMs === null ? Number.POSITIVE_INFINITY : finishedAt + task.resultTtlMs;
+    if (Date.now() >= Math.min(lagOver, ttlOver)) return null;
+    await new Promise((r) => setTimeout(r, delay));
   }
 }

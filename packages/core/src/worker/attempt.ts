@@ -2,6 +2,7 @@ import { encode } from "../codec.js";
 import { ClosedError, LeaseLostError, NotFoundError, TimeoutError } from "../errors.js";
 import type { TaskEventType } from "../models/event.js";
 import type { TaskResult } from "../models/result.js";
+import { readStoredResult } from "../omniq/result-waiter.js";
 import type { Task, TaskError } from "../models/task.js";
 import { retryDelay } from "./retry-delay.js";
 import type { TaskContext } from "./task-executor.js";
@@ -118,6 +119,13 @@ export class Attempt {
         await this.#guard(() => this.#rt.queue.setProgress(this.task.id, this.#rt.workerId, value));
         this.#record("progress", { progress: value });
       },
+      result: <T>(taskId: string) => readStoredResult<T>(this.#rt.queue, this.#rt.results, taskId),
+      dependencies: () =>
+        Promise.all(
+          this.task.dependsOn.map((id, i) =>
+            readStoredResult(this.#rt.queue, this.#rt.results, id, `dependsOn[${i}]`),
+          ),
+        ),
     };
     try {
       return Promise.resolve(this.#rt.executor.execute(ctx));

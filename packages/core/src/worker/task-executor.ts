@@ -1,3 +1,4 @@
+import type { TaskResult } from "../models/result.js";
 import type { Task } from "../models/task.js";
 
 /**
@@ -23,7 +24,42 @@ export interface TaskContext {
   heartbeat(): Promise<void>;
   /** Stores `value` on the task (`task.progress`) and records a `progress` event. */
   progress(value: unknown): Promise<void>;
+  /**
+   * The stored result of another task, typically one in `task.dependsOn`; `null` when none
+   * is stored (not finished, `storeResult: false`, TTL passed). Rejects with `ConfigError`
+   * when the worker has no result storage. Set by the worker for in-process handlers;
+   * thread and process pools do not forward it (their handlers get a `PoolTaskContext`).
+   *
+   * @example
+   * ```ts
+   * const r = await ctx.result?.<number>(otherTaskId);
+   * ```
+   */
+  result?<T = unknown>(taskId: string): Promise<TaskResult<T> | null>;
+  /**
+   * The stored results of `task.dependsOn`, in that order (`null` where none is stored).
+   * In-process handlers only, like {@link TaskContext.result}.
+   */
+  dependencies?(): Promise<Array<TaskResult | null>>;
 }
+
+/**
+ * The context an in-process handler gets (the default executor): {@link TaskContext} with
+ * `result()` and `dependencies()` always set.
+ *
+ * @example
+ * ```ts
+ * const total = omniq.task("total", async (ctx?: InProcessTaskContext) => {
+ *   const parts = await ctx!.dependencies();      // results of task.dependsOn, in order
+ *   return parts.reduce((sum, r) => sum + (r?.value as number), 0);
+ * });
+ * const a = await price.enqueue("a");
+ * const b = await price.enqueue("b");
+ * await total.with({ dependsOn: [a, b] }).enqueue();
+ * ```
+ */
+export type InProcessTaskContext = TaskContext &
+  Required<Pick<TaskContext, "result" | "dependencies">>;
 
 /** Runs one attempt of a task; resolves with the handler's value, rejects with its error. */
 export interface TaskExecutor {

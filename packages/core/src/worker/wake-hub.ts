@@ -6,7 +6,8 @@ type FinishedListener = (result: TaskResult | null) => void;
 
 /**
  * In-process notifications for one queue instance: an enqueue wakes idle workers at once,
- * a cancel aborts the running handler at once, a finished task wakes `result()` waiters.
+ * a cancel aborts the running handler at once, a finished task wakes `result()` waiters, a
+ * schedule change makes workers re-read when the next tick is due.
  * Everything sharing the queue object in this process (every `AsyncOmniQ` and worker built
  * on it) shares its hub; other processes find out by polling and heartbeats.
  */
@@ -14,6 +15,7 @@ export class WakeHub {
   readonly #enqueued = new Set<EnqueuedListener>();
   readonly #cancelled = new Set<TaskListener>();
   readonly #finished = new Map<string, Set<FinishedListener>>();
+  readonly #schedules = new Set<() => void>();
 
   /** Tasks were enqueued into `queue`; `runAt` is when the earliest becomes due. */
   enqueued(queue: string, runAt: Date = new Date()): void {
@@ -29,6 +31,16 @@ export class WakeHub {
     const set = this.#finished.get(taskId);
     if (!set) return;
     for (const l of set) l(result);
+  }
+
+  /** A schedule was added, changed, paused, resumed or removed: workers re-read when to fire next. */
+  schedulesChanged(): void {
+    for (const l of this.#schedules) l();
+  }
+
+  onSchedulesChanged(listener: () => void): () => void {
+    this.#schedules.add(listener);
+    return () => this.#schedules.delete(listener);
   }
 
   onEnqueued(listener: EnqueuedListener): () => void {

@@ -1,3 +1,4 @@
+import type { ScheduleFiring } from "../contracts/queue-types.js";
 import type { WorkerRuntime } from "./worker-runtime.js";
 
 /**
@@ -12,11 +13,15 @@ export class WorkerMaintenance {
     this.#rt = rt;
   }
 
-  /** Claims due schedule ticks; records `schedule_fired` (on the schedule) and `enqueued` (on the task). */
-  async fireSchedules(): Promise<void> {
+  /**
+   * Claims due schedule ticks; records `schedule_fired` (on the schedule) and `enqueued` (on
+   * the task). Returns what fired (nothing when the claim failed).
+   */
+  async fireSchedules(now: Date = new Date()): Promise<ScheduleFiring[]> {
     const { queue, recorder, hub, stats, workerId, logger } = this.#rt;
     try {
-      for (const f of await queue.claimDueSchedules()) {
+      const fired = await queue.claimDueSchedules(now);
+      for (const f of fired) {
         stats.schedulesFired++;
         recorder.record({
           taskId: f.schedule.id,
@@ -34,8 +39,10 @@ export class WorkerMaintenance {
         });
         hub.enqueued(f.task.queue, f.task.runAt);
       }
+      return fired;
     } catch (err) {
       logger.warn({ err, workerId }, "omniq: firing schedules failed");
+      return [];
     }
   }
 

@@ -23,7 +23,11 @@ export interface WorkerOptions {
   handleSignals?: boolean;
   /** Fire due schedules (the queue makes each tick fire once across workers). @defaultValue true */
   schedules?: boolean;
-  /** How often due schedules are claimed. @defaultValue 1000 */
+  /**
+   * Schedules fire at their `nextRunAt` (the worker reads the active schedules and sets a
+   * timer for the earliest); this is how often it re-reads them at the latest, which bounds
+   * how late a schedule added or changed by another process can fire. @defaultValue 1000
+   */
   scheduleTickMs?: number;
   /** How often expired TTLs and lost leases are swept (`expireOverdue`, `recoverExpiredLeases`). @defaultValue 1000 */
   maintenanceMs?: number;

@@ -11,6 +11,7 @@ import { CompletionBatcher } from "./completion-batcher.js";
 import { EventRecorder } from "./event-recorder.js";
 import { PollBackoff } from "./poll-backoff.js";
 import { recordCascade } from "./record-cascade.js";
+import { ScheduleWaker } from "./schedule-waker.js";
 import type { TaskExecutor } from "./task-executor.js";
 import { type WakeHub, wakeHubFor } from "./wake-hub.js";
 import { Wakeup } from "./wakeup.js";
@@ -75,6 +76,7 @@ export class Worker {
   readonly #hub: WakeHub;
   readonly #rt: WorkerRuntime;
   readonly #maintenance: WorkerMaintenance;
+  readonly #scheduleWaker: ScheduleWaker;
   readonly #stats = emptyStats();
   readonly #active = new Map<string, Attempt>();
   readonly #attempts = new Set<Promise<void>>();
@@ -132,6 +134,11 @@ export class Worker {
         recordCascade(components.queue, recorder, this.#hub, this.#logger, task),
     };
     this.#maintenance = new WorkerMaintenance(this.#rt);
+    this.#scheduleWaker = new ScheduleWaker(
+      components.queue,
+      this.options.scheduleTickMs,
+      this.#logger,
+    );
   }
 
   get state(): WorkerState {
@@ -234,6 +241,10 @@ export class Worker {
         if (mine.has(queue)) this.#wakeAt(runAt.getTime());
       }),
       this.#hub.onCancelled((taskId) => this.#active.get(taskId)?.abort("cancelled")),
+      this.#hub.onSchedulesChanged(() => {
+        this.#scheduleWaker.markStale();
+        this.#tickWake.wake();
+      }),
     );
     try {
       this.#unsubscribe.push(watchQueueChanges(this.#queue, () => this.#wake.wake()));
@@ -249,7 +260,7 @@ export class Worker {
       "omniq: worker started",
     );
     await this.#maintenance.sweep();
-    if (this.options.schedules) await this.#maintenance.fireSchedules();
+    if (this.options.schedules) await this.#checkSchedules();
     this.#loopDone = this.#loop();
     this.#tickerDone = this.#ticker();
   }
@@ -392,19 +403,25 @@ export class Worker {
     this.#dueTimer.unref?.();
   }
 
+  /** Fires due schedule ticks when one is due (or the periodic re-check is). */
+  #checkSchedules(): Promise<void> {
+    return this.#scheduleWaker.check(new Date(), (now) => this.#maintenance.fireSchedules(now));
+  }
+
+  /**
+   * Fires schedules at the earliest `nextRunAt` of the active ones (re-read at least every
+   * `scheduleTickMs`) and sweeps every `maintenanceMs`.
+   */
   async #ticker(): Promise<void> {
-    const { scheduleTickMs, maintenanceMs, schedules } = this.options;
-    let nextSchedule = Date.now() + scheduleTickMs;
+    const { maintenanceMs, schedules } = this.options;
     let nextSweep = Date.now() + maintenanceMs;
     while (this.#state === WorkerState.running) {
-      const wakeIn = Math.min(schedules ? nextSchedule : Infinity, nextSweep) - Date.now();
+      const nextSchedule = schedules ? this.#scheduleWaker.nextCheckAt() : Infinity;
+      const wakeIn = Math.min(nextSchedule, nextSweep) - Date.now();
       await this.#tickWake.wait(wakeIn, true);
       if (this.#state !== WorkerState.running) return;
       const now = Date.now();
-      if (schedules && now >= nextSchedule) {
-        await this.#maintenance.fireSchedules();
-        nextSchedule = Date.now() + scheduleTickMs;
-      }
+      if (schedules && now >= this.#scheduleWaker.nextCheckAt()) await this.#checkSchedules();
       if (now >= nextSweep) {
         await this.#maintenance.sweep();
         nextSweep = Date.now() + maintenanceMs;
