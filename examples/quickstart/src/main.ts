@@ -21,12 +21,7 @@ setTimeout(() => {
 
 try {
   // One SQLite file holds the tasks, the results and the event log.
-  await using backend = new SQLiteBackend({ path: join(dir, "omniq.db") });
-  await using omniq = new AsyncOmniQ({
-    queue: backend.queue(),
-    results: backend.results(),
-    events: backend.events(),
-  });
+  await using omniq = new AsyncOmniQ({ backend: new SQLiteBackend({ path: join(dir, "omniq.db") }) });
 
   // ---- task definitions: enqueue() is typed by each handler's parameters ----
   const add = omniq.task("add", (a: number, b: number) => a + b);
@@ -83,7 +78,7 @@ try {
   const schedule = await heartbeat.schedule({ everyMs: 500, maxRuns: 3 });
 
   const progress = new Progress(sums.length + 9);
-  const worker = omniq.worker({ concurrency: 4, scheduleTickMs: 100 });
+  const worker = omniq.worker({ concurrency: 4 });
   await worker.start();
 
   const track = <R>(label: string, h: TaskHandle<R>) =>

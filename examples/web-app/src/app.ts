@@ -17,12 +17,7 @@ const KINDS = ["sales", "signups"];
  * progress, result and event timeline. Closing the app stops the worker and the database.
  */
 export async function createApp(dbPath: string): Promise<FastifyInstance> {
-  const backend = new SQLiteBackend({ path: dbPath });
-  const omniq = new AsyncOmniQ({
-    queue: backend.queue(),
-    results: backend.results(),
-    events: backend.events(),
-  });
+  const omniq = new AsyncOmniQ({ backend: new SQLiteBackend({ path: dbPath }) });
 
   const buildReport = omniq.task(
     "report.build",
@@ -42,8 +37,7 @@ export async function createApp(dbPath: string): Promise<FastifyInstance> {
 
   const app = Fastify({ logger: process.env.OMNIQ_EXAMPLE_CI !== "1" });
   app.addHook("onClose", async () => {
-    await omniq.close(); // stops the worker gracefully, then closes the components
-    await backend.close();
+    await omniq.close(); // stops the worker gracefully, then closes the components and the backend
   });
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
