@@ -9,7 +9,15 @@ const dir = mkdtempSync(join(tmpdir(), "omniq-test-"));
 const report = join(dir, "vitest.json");
 const vitest = spawnSync(
   "pnpm",
-  ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    "exec",
+    "vitest",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit" },
 );
 let passed = 0;
@@ -25,10 +33,14 @@ try {
 }
 if (vitest.status !== 0 && failed === 0) failed = 1;
 
-const examples = spawnSync("pnpm", ["-r", "--workspace-concurrency=1", "--filter", "./examples/**", "run", "start"], {
-  stdio: "inherit",
-  env: { ...process.env, OMNIQ_EXAMPLE_CI: "1" },
-});
+const examples = spawnSync(
+  "pnpm",
+  ["-r", "--workspace-concurrency=1", "--filter", "./examples/**", "run", "start"],
+  {
+    stdio: "inherit",
+    env: { ...process.env, OMNIQ_EXAMPLE_CI: "1" },
+  },
+);
 if (examples.status === 0) passed += 1;
 else {
   console.error("examples: at least one example failed");

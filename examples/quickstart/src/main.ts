@@ -21,7 +21,9 @@ setTimeout(() => {
 
 try {
   // One SQLite file holds the tasks, the results and the event log.
-  await using omniq = new AsyncOmniQ({ backend: new SQLiteBackend({ path: join(dir, "omniq.db") }) });
+  await using omniq = new AsyncOmniQ({
+    backend: new SQLiteBackend({ path: join(dir, "omniq.db") }),
+  });
 
   // ---- task definitions: enqueue() is typed by each handler's parameters ----
   const add = omniq.task("add", (a: number, b: number) => a + b);

@@ -333,7 +333,7 @@ export abstract class BaseQueue implements TaskQueue {
   async release(id: string, workerId: string, options: { runAt?: Date } = {}): Promise<Task> {
     await this.ready();
     const current = await this.readTask(validateId(id));
-    if (!current || current.status !== "running" || current.workerId !== workerId) {
+    if (current?.status !== "running" || current.workerId !== workerId) {
       throw this.leaseLost(id, workerId, current);
     }
     const now = new Date();
