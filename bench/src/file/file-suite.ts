@@ -1,0 +1,364 @@
+import { join } from "node:path";
+import type { TaskQueue } from "@omniq/core";
+import type { StorageTarget } from "@omniq/file";
+import { errorMessage, Suite } from "../harness.js";
+import { removeDb, removeTempDir, tempDir } from "../env.js";
+import { type CloudServer, startCloud } from "./cloud-servers.js";
+
+export interface FileSuiteOptions {
+  /** Multiplies the task counts. @defaultValue 1 */
+  scale: number;
+  /** Runs per throughput case. @defaultValue 3 */
+  runs: number;
+}
+
+type FileModule = typeof import("@omniq/file");
+type CoreModule = typeof import("@omniq/core");
+
+const CLOUDS = ["s3", "azure", "gcs"] as const;
+
+/**
+ * The file backend: object-store requests per task on the S3, Azure and GCS test servers
+ * (storage level with a per-operation breakdown, then end to end with events off and on),
+ * and enqueue+claim+complete throughput on memory, local disk and zenfs next to SQLite.
+ */
+export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
+  const suite = new Suite("file");
+  const dir = tempDir("file");
+  const countN = Math.max(20, Math.round(50 * options.scale));
+  const groups = {
+    storage: `requests per task, storage level: enqueue + claim + complete + result (${countN} tasks)`,
+    off: `requests per task, end to end (AsyncOmniQ worker, result stored), events off (${countN} tasks)`,
+    on: `requests per task, end to end (AsyncOmniQ worker, result stored), events on (${countN} tasks)`,
+    tput: "throughput: enqueue + claim + complete, one by one",
+  };
+  const spec = (group: string, impl: string, note?: string) => ({
+    group,
+    impl,
+    unit: "req/task",
+    better: "lower" as const,
+    runs: 1,
+    note,
+  });
+
+  let file: FileModule;
+  let core: CoreModule;
+  try {
+    file = await import("@omniq/file");
+    core = await import("@omniq/core");
+  } catch (err) {
+    const why = `@omniq/file not built (${errorMessage(err)})`;
+    for (const g of [groups.storage, groups.off, groups.on]) {
+      for (const t of ["memory", ...CLOUDS]) suite.skip(spec(g, t), "n/a", why);
+    }
+    removeTempDir(dir);
+    return suite;
+  }
+
+  // ---- request counts: memory for reference, then the three cloud test servers
+  const memoryTarget = async (prefix: string): Promise<StorageTarget> =>
+    new file.MemoryTarget({ name: prefix });
+  await countOn(suite, file, core, groups, spec, "memory (reference)", memoryTarget, null, countN);
+  for (const kind of CLOUDS) {
+    let server: CloudServer | undefined;
+    try {
+      server = await startCloud(kind);
+      const s = server;
+      // Probe: a cloud target module that is not built yet is reported, not thrown.
+      await (await s.target("probe")).close();
+      await countOn(suite, file, core, groups, spec, s.label, s.target, s, countN);
+    } catch (err) {
+      const why = `not available: ${errorMessage(err)}`;
+      for (const g of [groups.storage, groups.off, groups.on]) {
+        if (!suite.find(g, labelOf(kind))) suite.skip(spec(g, labelOf(kind)), "n/a", why);
+      }
+    } finally {
+      await server?.stop().catch(() => {});
+    }
+  }
+
+  // ---- throughput
+  const tputSpec = (impl: string, n: number, note: string) => ({
+    group: groups.tput,
+    impl,
+    unit: "tasks/s",
+    better: "higher" as const,
+    runs: options.runs,
+    note: `${n.toLocaleString("en-US")} tasks; ${note}`,
+  });
+  let seq = 0;
+  const sized = (base: number) => Math.max(50, Math.round(base * options.scale));
+  const cases: Array<{ impl: string; n: number; note: string; open: () => Promise<TaskQueue> }> = [
+    {
+      impl: "SQLite backend (WAL file)",
+      n: sized(5000),
+      note: "AsyncSQLiteQueue, for comparison",
+      open: async () => {
+        const { AsyncSQLiteQueue } = await import("@omniq/sqlite");
+        return new AsyncSQLiteQueue({ path: join(dir, `sqlite-${seq++}.db`) });
+      },
+    },
+    {
+      impl: "file backend · memory",
+      n: sized(10_000),
+      note: "MemoryTarget",
+      open: async () =>
+        new file.AsyncFileQueue({ target: new file.MemoryTarget({ name: `m${seq++}` }) }),
+    },
+    {
+      impl: "file backend · local disk",
+      n: sized(2000),
+      note: "LocalTarget in a temp dir",
+      open: async () => new file.AsyncFileQueue({ baseDir: join(dir, `local-${seq++}`) }),
+    },
+    {
+      impl: "file backend · zenfs",
+      n: sized(300),
+      note: "ZenFsTarget on @zenfs/core's default InMemory fs",
+      open: async () =>
+        new file.AsyncFileQueue({ target: { kind: "zenfs", baseDir: `/omniq-bench-${seq++}` } }),
+    },
+  ];
+  for (const c of cases) {
+    await suite.run(tputSpec(c.impl, c.n, c.note), async () => {
+      const queue = await c.open();
+      try {
+        return await enqueueClaimComplete(queue, c.n);
+      } finally {
+        await queue.close();
+      }
+    });
+  }
+  for (let i = 0; i < seq; i++) removeDb(join(dir, `sqlite-${i}.db`));
+  removeTempDir(dir);
+
+  addTargets(suite, groups);
+  suite.notes.push(
+    "requests are counted by wrapping the target in CountingTarget (one target call = one HTTP request; retries inside a target are not counted); on S3 and GCS the test server's own requestCount() is shown alongside, Azurite has no counter",
+  );
+  return suite;
+}
+
+function labelOf(kind: (typeof CLOUDS)[number]): string {
+  return {
+    s3: "S3 (s3rver + conditional layer)",
+    azure: "Azure (Azurite)",
+    gcs: "GCS (JSON-API test server)",
+  }[kind];
+}
+
+async function enqueueClaimComplete(queue: TaskQueue, n: number): Promise<number> {
+  await queue.count();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await queue.enqueue({ name: "bench", args: [i] });
+  let done = 0;
+  for (;;) {
+    const t = await queue.dequeue({ workerId: "w1", leaseMs: 30_000 });
+    if (!t) break;
+    await queue.complete(t.id, "w1");
+    done++;
+  }
+  const ms = performance.now() - t0;
+  if (done !== n) throw new Error(`claimed ${done} of ${n}`);
+  return (n / ms) * 1000;
+}
+
+type Spec = (
+  group: string,
+  impl: string,
+  note?: string,
+) => { group: string; impl: string; unit: string; better: "lower"; runs: number; note?: string };
+
+/** The three request-count cases on one target kind. */
+async function countOn(
+  suite: Suite,
+  file: FileModule,
+  core: CoreModule,
+  groups: { storage: string; off: string; on: string },
+  spec: Spec,
+  label: string,
+  makeTarget: (prefix: string) => Promise<StorageTarget>,
+  server: CloudServer | null,
+  n: number,
+): Promise<void> {
+  const prefix = () => `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const serverDelta = async (fn: () => Promise<number>) => {
+    const before = server?.serverCount() ?? null;
+    const perTask = await fn();
+    const after = server?.serverCount() ?? null;
+    return { perTask, server: before === null || after === null ? null : (after - before) / n };
+  };
+
+  let breakdown = "";
+  let serverNote = "";
+  const storage = await suite.run(spec(groups.storage, label), async () => {
+    const inner = await makeTarget(prefix());
+    try {
+      const r = await serverDelta(async () => {
+        const c = await storageLevel(file, inner, n);
+        breakdown = c.breakdown;
+        return c.perTask;
+      });
+      serverNote = r.server === null ? "" : `; server counted ${r.server.toFixed(2)}`;
+      return r.perTask;
+    } finally {
+      await inner.close();
+    }
+  });
+  if (storage.status === "ok") storage.note = `${breakdown}${serverNote}`;
+
+  for (const events of [false, true]) {
+    let detail = "";
+    const result = await suite.run(spec(events ? groups.on : groups.off, label), async () => {
+      const inner = await makeTarget(prefix());
+      try {
+        const r = await serverDelta(async () => {
+          const c = await endToEnd(file, core, inner, n, events);
+          detail = c.detail;
+          return c.perTask;
+        });
+        if (r.server !== null) detail += `; server counted ${r.server.toFixed(2)}`;
+        return r.perTask;
+      } finally {
+        await inner.close();
+      }
+    });
+    if (result.status === "ok") result.note = detail;
+  }
+}
+
+const ZERO_SPLIT = { enqueue: 0, claim: 0, complete: 0, result: 0 };
+
+/** enqueue, dequeue, complete and `results.set`, one task at a time; requests by operation. */
+async function storageLevel(
+  file: FileModule,
+  inner: StorageTarget,
+  n: number,
+): Promise<{ perTask: number; breakdown: string }> {
+  const target = new file.CountingTarget(inner);
+  const queue = new file.AsyncFileQueue({ target });
+  const results = new file.AsyncFileResultStorage({ target });
+  try {
+    // Warm-up (opening, first listing), as a long-running process would be.
+    await queue.enqueue({ name: "warmup" });
+    const w = await queue.dequeue({ workerId: "w" });
+    await queue.complete(w!.id, "w");
+    target.reset();
+    const split = { ...ZERO_SPLIT };
+    const step = async <T>(key: keyof typeof split, fn: () => Promise<T>): Promise<T> => {
+      const before = target.total;
+      const out = await fn();
+      split[key] += target.total - before;
+      return out;
+    };
+    for (let i = 0; i < n; i++)
+      await step("enqueue", () => queue.enqueue({ name: "bench", args: [i] }));
+    let done = 0;
+    for (;;) {
+      const t = await step("claim", () => queue.dequeue({ workerId: "w" }));
+      if (!t) break;
+      await step("complete", () => queue.complete(t.id, "w"));
+      await step("result", () =>
+        results.set({
+          taskId: t.id,
+          status: "success",
+          value: t.args[0],
+          attempts: t.attempts,
+          startedAt: t.startedAt,
+          finishedAt: new Date(),
+          durationMs: 0,
+          workerId: "w",
+          expiresAt: null,
+        }),
+      );
+      done++;
+    }
+    if (done !== n) throw new Error(`claimed ${done} of ${n}`);
+    const per = (v: number) => (v / n).toFixed(2).replace(/\.00$/, "");
+    const counts = target.counts;
+    const breakdown =
+      `enqueue ${per(split.enqueue)} · claim ${per(split.claim)} · complete ${per(split.complete)} · result ${per(split.result)}` +
+      ` (${Object.entries(counts)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${per(v)}`)
+        .join(", ")})`;
+    return { perTask: target.total / n, breakdown };
+  } finally {
+    await queue.close();
+    await results.close();
+  }
+}
+
+/** `AsyncOmniQ` with file queue, results and (optionally) events on one target; a worker drains n tasks. */
+async function endToEnd(
+  file: FileModule,
+  core: CoreModule,
+  inner: StorageTarget,
+  n: number,
+  events: boolean,
+): Promise<{ perTask: number; detail: string }> {
+  const target = new file.CountingTarget(inner);
+  const omniq = new core.AsyncOmniQ({
+    queue: new file.AsyncFileQueue({ target }),
+    results: new file.AsyncFileResultStorage({ target }),
+    events: events ? new file.AsyncFileEventStorage({ target }) : undefined,
+  });
+  try {
+    omniq.task("bench", (i: number) => i);
+    await omniq.enqueue("bench", [-1]);
+    await omniq.worker({ concurrency: 1 }).runUntilIdle({ timeoutMs: 60_000 });
+    await omniq.flushEvents();
+    target.reset();
+    for (let i = 0; i < n; i++) await omniq.enqueue("bench", [i]);
+    await omniq.flushEvents();
+    const enqueue = target.total;
+    const stats = await omniq.worker({ concurrency: 1 }).runUntilIdle({ timeoutMs: 120_000 });
+    await omniq.flushEvents();
+    if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
+    const per = (v: number) => (v / n).toFixed(2);
+    const counts = Object.entries(target.counts)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${per(v)}`)
+      .join(", ");
+    return {
+      perTask: target.total / n,
+      detail: `enqueue ${per(enqueue)} · worker ${per(target.total - enqueue)} (${counts})`,
+    };
+  } finally {
+    await omniq.close();
+  }
+}
+
+function addTargets(
+  suite: Suite,
+  groups: { storage: string; off: string; on: string; tput: string },
+): void {
+  const cloud = suite.cases.filter(
+    (c) => c.group === groups.off && !c.impl.startsWith("memory") && c.status === "ok",
+  );
+  const worst = cloud.sort((a, b) => b.median! - a.median!)[0];
+  suite.target(
+    "≤ 4 requests per task with events off (worst cloud target, end to end)",
+    worst && cloud.length === CLOUDS.length ? worst.median : null,
+    (v) => v <= 4,
+    worst ? `${worst.median!.toFixed(2)} (${worst.impl})` : "",
+  );
+  const tput = (impl: string) => {
+    const c = suite.find(groups.tput, impl);
+    return c?.status === "ok" ? c.median : null;
+  };
+  const local = tput("file backend · local");
+  suite.target(
+    "local disk ≥ 3k tasks/s",
+    local,
+    (v) => v >= 3000,
+    `${Math.round(local ?? 0).toLocaleString("en-US")} tasks/s`,
+  );
+  const memory = tput("file backend · memory");
+  suite.target(
+    "memory ≥ 50k tasks/s",
+    memory,
+    (v) => v >= 50_000,
+    `${Math.round(memory ?? 0).toLocaleString("en-US")} tasks/s`,
+  );
+}
