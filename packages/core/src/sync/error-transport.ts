@@ -87,9 +87,12 @@ export function serializeError(thrown: unknown, depth = 0): SerializedThrown {
  */
 export function reviveError(serialized: SerializedThrown, callSite?: string): unknown {
   if (serialized.kind === "value") return serialized.value;
+  const name = serialized.name;
   const ctor =
-    (errorClasses as Record<string, unknown>)[serialized.name] ??
-    nativeErrorClasses[serialized.name] ??
+    (Object.hasOwn(errorClasses, name)
+      ? (errorClasses as Record<string, unknown>)[name]
+      : undefined) ??
+    (Object.hasOwn(nativeErrorClasses, name) ? nativeErrorClasses[name] : undefined) ??
     Error;
   // A real Error object (native stack slot, util.inspect renders it as an error) with the
   // class's prototype, without running a constructor whose parameters we do not know.
