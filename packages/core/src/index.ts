@@ -34,3 +34,4 @@ export * from "./worker/index.js";
 export * from "./omniq/index.js";
 export * from "./logger.js";
 export * from "./sync/index.js";
+export * from "./contracts/base-component.js";

@@ -1,7 +1,7 @@
 import { toJson } from "../codec.js";
 import { ValidationError } from "../errors.js";
 import { describe, uuidv7, validateId, validateQueueName } from "../ids.js";
-import { Lifecycle } from "../internal/lifecycle.js";
+import { BaseComponent } from "./base-component.js";
 import {
   type EventQuery,
   type NewTaskEvent,
@@ -30,33 +30,13 @@ export interface PreparedEvent {
 const TYPES = new Set<string>(Object.values(TaskEventType));
 
 /** Shared part of every event storage: validation, ids, lifecycle. */
-export abstract class BaseEventStorage implements EventStorage {
-  protected readonly lifecycle: Lifecycle;
-
-  constructor(label: string) {
-    this.lifecycle = new Lifecycle(label, () => this.openStore());
-  }
-
-  protected abstract openStore(): Promise<void>;
-  protected abstract closeStore(): Promise<void>;
+export abstract class BaseEventStorage extends BaseComponent implements EventStorage {
   protected abstract writeEvents(events: readonly PreparedEvent[]): Promise<void>;
   /** `limit` and `order` are set; ordering is by `at`, then `id`. */
   protected abstract queryEvents(
     query: EventQuery & { limit: number; order: "asc" | "desc" },
   ): Promise<Page<TaskEvent>>;
   protected abstract purgeEvents(before: Date): Promise<number>;
-
-  async init(): Promise<void> {
-    await this.lifecycle.ensure();
-  }
-
-  async close(): Promise<void> {
-    await this.lifecycle.close(() => this.closeStore());
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
 
   async append(event: NewTaskEvent): Promise<TaskEvent> {
     const [e] = await this.appendMany([event]);

@@ -1,7 +1,7 @@
 import { toJson } from "../codec.js";
 import { ValidationError } from "../errors.js";
 import { describe, validateId, validateQueueName } from "../ids.js";
-import { Lifecycle } from "../internal/lifecycle.js";
+import { BaseComponent } from "./base-component.js";
 import type { TaskResult } from "../models/result.js";
 import type { Page } from "./common.js";
 
@@ -37,15 +37,7 @@ export interface PreparedResult {
 }
 
 /** Shared part of every result storage: validation and lifecycle. */
-export abstract class BaseResultStorage implements ResultStorage {
-  protected readonly lifecycle: Lifecycle;
-
-  constructor(label: string) {
-    this.lifecycle = new Lifecycle(label, () => this.openStore());
-  }
-
-  protected abstract openStore(): Promise<void>;
-  protected abstract closeStore(): Promise<void>;
+export abstract class BaseResultStorage extends BaseComponent implements ResultStorage {
   protected abstract writeResults(results: readonly PreparedResult[]): Promise<void>;
   protected abstract readResults(
     taskIds: readonly string[],
@@ -57,18 +49,6 @@ export abstract class BaseResultStorage implements ResultStorage {
     now: Date,
   ): Promise<Page<TaskResult>>;
   protected abstract purgeResults(now: Date): Promise<number>;
-
-  async init(): Promise<void> {
-    await this.lifecycle.ensure();
-  }
-
-  async close(): Promise<void> {
-    await this.lifecycle.close(() => this.closeStore());
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
 
   async set(result: TaskResult): Promise<void> {
     await this.setMany([result]);
