@@ -2,11 +2,15 @@ import {
   BaseQueue,
   type BaseQueueOptions,
   type ClaimRequest,
+  type CompleteOptions,
   type ListOptions,
   type Page,
   type PreparedTask,
+  prepareResult,
   type PurgeOptions,
   type QueueCapabilities,
+  type ResultSharingQueue,
+  type ResultStorage,
   type Schedule,
   type SchedulePatch,
   type Task,
@@ -14,7 +18,9 @@ import {
   type TaskGuard,
   type TaskPatch,
   type TaskStatus,
+  ValidationError,
 } from "@omniq/core";
+import { AsyncFileResultStorage } from "./file-result-storage.js";
 import { openShared, type SharedStore } from "./internal/open-store.js";
 import { ScheduleStore } from "./internal/schedule-store.js";
 import {
@@ -25,8 +31,13 @@ import {
   purgeTasks,
 } from "./internal/task-scan.js";
 import { toTask } from "./internal/task-record.js";
-import { TaskStore } from "./internal/task-store.js";
-import { checkTargetOptions, type FileTargetOptions, targetKindOf } from "./target-options.js";
+import { type EmbeddedResult, TaskStore } from "./internal/task-store.js";
+import {
+  checkTargetOptions,
+  type FileTargetOptions,
+  locationOf,
+  targetKindOf,
+} from "./target-options.js";
 import type { StorageTarget } from "./targets/storage-target.js";
 
 /** Options of {@link AsyncFileQueue} (and its blocking twin {@link FileQueue}). */
@@ -68,9 +79,11 @@ const CROSS_PROCESS: Record<StorageTarget["kind"], boolean> = {
  * await queue.complete(task!.id, "w1");
  * ```
  */
-export class AsyncFileQueue extends BaseQueue {
+export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
   readonly capabilities: QueueCapabilities;
   readonly #options: FileQueueOptions;
+  /** Results passed to `complete()`, by `<id>\n<workerId>`, for the record swap to embed. */
+  readonly #results = new Map<string, EmbeddedResult>();
   #shared: SharedStore | undefined;
   #tasks: TaskStore | undefined;
   #schedules: ScheduleStore | undefined;
@@ -84,7 +97,48 @@ export class AsyncFileQueue extends BaseQueue {
       t && typeof (t as StorageTarget).read === "function"
         ? (t as StorageTarget).capabilities.crossProcess
         : CROSS_PROCESS[targetKindOf(options)];
-    this.capabilities = { crossProcessClaims: cross, atomicBatches: false, atomicResults: false };
+    this.capabilities = { crossProcessClaims: cross, atomicBatches: false, atomicResults: true };
+  }
+
+  /**
+   * Whether `results` reads this queue's store (core's `ResultSharingQueue`): an
+   * {@link AsyncFileResultStorage} on the same target, URL or directory. For those the
+   * worker passes each result to `complete(id, worker, { result })`, which writes it into
+   * the task's final record in the same request (the result storage reads it from there).
+   */
+  sharesResultStore(results: ResultStorage): boolean {
+    if (!(results instanceof AsyncFileResultStorage)) return false;
+    const mine = this.target;
+    const theirs = results.target;
+    if (mine && theirs) return mine.id === theirs.id;
+    const a = locationOf(this.#options);
+    return a !== null && a === results.location;
+  }
+
+  /**
+   * Completes the task; with `result`, the result is written into the task's final record by
+   * the same compare-and-swap (one request for both; see `sharesResultStore`).
+   */
+  override async complete(
+    id: string,
+    workerId: string,
+    options: CompleteOptions = {},
+  ): Promise<Task> {
+    if (options.result === undefined) return super.complete(id, workerId, options);
+    const { result, json } = prepareResult(options.result, "result");
+    if (result.taskId !== id) {
+      throw new ValidationError(
+        "result.taskId",
+        `result.taskId: expected ${id} (the task being completed), got ${result.taskId}`,
+      );
+    }
+    const slot = `${id}\n${workerId}`;
+    this.#results.set(slot, { json, expiresAt: result.expiresAt?.getTime() ?? null });
+    try {
+      return await super.complete(id, workerId, options);
+    } finally {
+      this.#results.delete(slot);
+    }
   }
 
   /** The storage target, once opened (after the first operation or `init()`). */
@@ -103,6 +157,7 @@ export class AsyncFileQueue extends BaseQueue {
   }
 
   protected async closeStore(): Promise<void> {
+    await this.#tasks?.flush();
     await this.#shared?.release();
     this.#shared = undefined;
   }
@@ -129,7 +184,11 @@ export class AsyncFileQueue extends BaseQueue {
   }
 
   protected updateTask(id: string, guard: TaskGuard, patch: TaskPatch): Promise<Task | null> {
-    return this.#tasks!.update(id, guard, patch);
+    const result =
+      patch.status === "success" && guard.workerId !== undefined && this.#results.size > 0
+        ? this.#results.get(`${id}\n${guard.workerId}`)
+        : undefined;
+    return this.#tasks!.update(id, guard, patch, result);
   }
 
   protected deleteTask(id: string): Promise<boolean> {

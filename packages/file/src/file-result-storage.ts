@@ -9,8 +9,10 @@ import {
 } from "@omniq/core";
 import { openShared, type SharedStore } from "./internal/open-store.js";
 import { layout, parseTime17 } from "./layout.js";
-import { checkTargetOptions, type FileTargetOptions } from "./target-options.js";
-import type { StorageTarget } from "./targets/storage-target.js";
+import { toBytes } from "./internal/json-store.js";
+import { checkRawTask, type RawTask } from "./internal/task-record.js";
+import { checkTargetOptions, type FileTargetOptions, locationOf } from "./target-options.js";
+import type { ListEntry, StorageTarget } from "./targets/storage-target.js";
 
 /** Options of {@link AsyncFileResultStorage} (and its blocking twin {@link FileResultStorage}). */
 export type FileResultStorageOptions = FileTargetOptions;
@@ -28,6 +30,30 @@ function checkResult(v: unknown): TaskResult {
 }
 
 const live = (r: TaskResult, now: Date) => !r.expiresAt || r.expiresAt.getTime() > now.getTime();
+
+interface Found<T = TaskResult> {
+  value: T;
+  version: string;
+}
+
+const FINAL = new Set<string>(["success", "failed", "cancelled", "expired"]);
+
+/** The result a queue wrote into a task record (`complete()` with a result), if valid. */
+function embeddedOf(raw: RawTask, version: string): Found | null {
+  if (raw.result === undefined) return null;
+  try {
+    return { value: checkResult(raw.result), version };
+  } catch {
+    return null;
+  }
+}
+
+/** The newer of two results by `finishedAt`; the file wins a tie (an explicit `set`). */
+function newer(file: Found | null, embedded: Found | null): Found | null {
+  if (!embedded) return file;
+  if (!file) return embedded;
+  return embedded.value.finishedAt.getTime() > file.value.finishedAt.getTime() ? embedded : file;
+}
 
 /**
  * Task results as JSON files: `results/<taskId>.json`, one write per result. A result with
@@ -55,6 +81,11 @@ export class AsyncFileResultStorage extends BaseResultStorage {
     return this.#shared?.handle.target;
   }
 
+  /** Where it stores (see `locationOf`): how a file queue tells that it shares this store. */
+  get location(): StorageTarget | string | null {
+    return locationOf(this.#options);
+  }
+
   get #t(): StorageTarget {
     return this.#shared!.handle.target;
   }
@@ -77,68 +108,119 @@ export class AsyncFileResultStorage extends BaseResultStorage {
     }
   }
 
-  async #read(taskId: string): Promise<{ value: TaskResult; version: string } | null> {
-    return this.#shared!.json.get(layout.result(taskId), checkResult);
+  /** The file's result and the one embedded in the task record (either may be absent). */
+  async #both(taskId: string): Promise<{ file: Found | null; embedded: Found | null }> {
+    const json = this.#shared!.json;
+    const [file, rec] = await Promise.all([
+      json.get(layout.result(taskId), checkResult),
+      json.get(layout.task(taskId), checkRawTask),
+    ]);
+    return { file, embedded: rec ? embeddedOf(rec.value, rec.version) : null };
+  }
+
+  /** The current result: the newer of the file and the embedded one (the file on a tie). */
+  async #read(taskId: string): Promise<TaskResult | null> {
+    const { file, embedded } = await this.#both(taskId);
+    return newer(file, embedded)?.value ?? null;
   }
 
   protected async readResults(
     taskIds: readonly string[],
     now: Date,
   ): Promise<Array<TaskResult | null>> {
-    const out: Array<TaskResult | null> = [];
-    for (const id of taskIds) {
-      const got = await this.#read(id);
-      out.push(got && live(got.value, now) ? got.value : null);
-    }
-    return out;
+    return Promise.all(
+      taskIds.map(async (id) => {
+        const r = await this.#read(id);
+        return r && live(r, now) ? r : null;
+      }),
+    );
   }
 
-  protected deleteResult(taskId: string): Promise<boolean> {
-    return this.#t.delete(layout.result(taskId));
+  protected async deleteResult(taskId: string): Promise<boolean> {
+    const fromFile = await this.#t.delete(layout.result(taskId));
+    const fromRecord = await this.#strip(taskId);
+    return fromFile || fromRecord;
+  }
+
+  /**
+   * Removes the result embedded in a finished task's record (a swap on its version). A record
+   * that is not final is left alone: its version anchors the task's pending or running files.
+   */
+  async #strip(taskId: string, onlyIfExpiredAt?: Date): Promise<boolean> {
+    const json = this.#shared!.json;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rec = await json.get(layout.task(taskId), checkRawTask);
+      if (!rec || rec.value.result === undefined || !FINAL.has(rec.value.status)) return false;
+      if (onlyIfExpiredAt) {
+        const e = embeddedOf(rec.value, rec.version);
+        if (e && live(e.value, onlyIfExpiredAt)) return false;
+      }
+      const { result: _r, ...rest } = rec.value;
+      const v = await this.#t.writeIfVersion(layout.task(taskId), toBytes(rest), rec.version);
+      if (v !== null) return true;
+    }
+    return false;
   }
 
   protected async listResults(
     options: ResultListOptions & { limit: number },
     now: Date,
   ): Promise<Page<TaskResult>> {
-    let startAfter: string | undefined;
-    if (options.cursor !== undefined) {
-      startAfter = layout.result(validateId(options.cursor, "cursor"));
+    const after = options.cursor !== undefined ? validateId(options.cursor, "cursor") : undefined;
+    // Results live in result files and inside finished task records: merge both by task id.
+    const ids = new Map<string, { file?: ListEntry; record?: ListEntry }>();
+    for (const [prefix, which] of [
+      [layout.results, "file"],
+      [layout.tasks, "record"],
+    ] as const) {
+      const startAfter = after === undefined ? undefined : `${prefix}${after}.json`;
+      let cursor: string | null = null;
+      do {
+        const page = await this.#t.list({
+          prefix,
+          ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
+          limit: 1000,
+          versions: true,
+        });
+        for (const e of page.entries) {
+          if (!e.key.endsWith(".json")) continue;
+          const id = e.key.slice(prefix.length, -5);
+          if (id.includes("/")) continue;
+          const slot = ids.get(id) ?? {};
+          slot[which] = e;
+          ids.set(id, slot);
+        }
+        cursor = page.cursor;
+      } while (cursor);
     }
     const items: TaskResult[] = [];
-    const cache = this.#shared!.state.parsed;
-    let cursor: string | null = null;
-    do {
-      const page = await this.#t.list({
-        prefix: layout.results,
-        ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
-        limit: 1000,
-        versions: true,
-      });
-      for (const e of page.entries) {
-        if (!e.key.endsWith(".json")) continue;
-        let r: TaskResult | undefined;
-        const hit = cache.get(e.key);
-        if (hit && e.version !== undefined && hit.version === e.version)
-          r = hit.value as TaskResult;
-        else {
-          const got = await this.#shared!.json.get(e.key, checkResult);
-          if (!got) continue;
-          r = got.value;
-          cache.set(e.key, { version: got.version, value: r });
-        }
-        if (!live(r, now)) continue;
-        if (options.queue !== undefined && r.queue !== options.queue) continue;
-        if (options.status !== undefined && r.status !== options.status) continue;
-        if (items.length === options.limit) {
-          const last = items[items.length - 1]!;
-          return { items: items.map((x) => structuredClone(x)), nextCursor: last.taskId };
-        }
-        items.push(r);
+    for (const id of [...ids.keys()].sort()) {
+      const slot = ids.get(id)!;
+      const file = slot.file ? await this.#cached(slot.file, checkResult) : null;
+      const rec = slot.record ? await this.#cached(slot.record, checkRawTask) : null;
+      const r = newer(file, rec ? embeddedOf(rec.value, rec.version) : null)?.value;
+      if (!r || !live(r, now)) continue;
+      if (options.queue !== undefined && r.queue !== options.queue) continue;
+      if (options.status !== undefined && r.status !== options.status) continue;
+      if (items.length === options.limit) {
+        const last = items[items.length - 1]!;
+        return { items: items.map((x) => structuredClone(x)), nextCursor: last.taskId };
       }
-      cursor = page.cursor;
-    } while (cursor);
+      items.push(r);
+    }
     return { items: items.map((x) => structuredClone(x)), nextCursor: null };
+  }
+
+  /** Reads a listed file through the parsed-file cache (valid while its version matches). */
+  async #cached<T>(e: ListEntry, check: (v: unknown) => T): Promise<Found<T> | null> {
+    const cache = this.#shared!.state.parsed;
+    const hit = cache.get(e.key);
+    if (hit && e.version !== undefined && hit.version === e.version) {
+      return { value: hit.value as T, version: hit.version };
+    }
+    const got = await this.#shared!.json.get(e.key, check);
+    if (got) cache.set(e.key, { version: got.version, value: got.value });
+    return got;
   }
 
   protected async purgeResults(now: Date): Promise<number> {
@@ -153,10 +235,13 @@ export class AsyncFileResultStorage extends BaseResultStorage {
         if (Number.isNaN(exp) || name[17] !== "!") continue;
         if (exp > now.getTime()) break scan;
         const taskId = name.slice(18);
-        const got = await this.#read(taskId);
-        if (got && !live(got.value, now)) {
-          if (await this.#t.delete(layout.result(taskId), got.version)) n++;
+        const { file } = await this.#both(taskId);
+        let removed = false;
+        if (file && !live(file.value, now)) {
+          removed = await this.#t.delete(layout.result(taskId), file.version);
         }
+        if (await this.#strip(taskId, now)) removed = true;
+        if (removed) n++;
         await this.#t.delete(e.key);
       }
       cursor = page.cursor;

@@ -12,8 +12,6 @@ export const layout = {
   tasks: "tasks/",
   pendingPrefix: (queue: string) => `queues/${queue}/pending/`,
   pending: (queue: string, orderKey: string) => `queues/${queue}/pending/${orderKey}.json`,
-  runningPrefix: (queue: string) => `queues/${queue}/running/`,
-  running: (queue: string, orderKey: string) => `queues/${queue}/running/${orderKey}.json`,
   ttlPrefix: (queue: string) => `queues/${queue}/ttl/`,
   ttl: (queue: string, expiresAt: number, id: string) =>
     `queues/${queue}/ttl/${time17(expiresAt)}!${id}`,

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, type Logger } from "@omniq/core";
 import { createTarget, type TargetSpec } from "./targets/create-target.js";
@@ -57,6 +58,35 @@ export function checkTargetOptions(options: FileTargetOptions, component: string
     );
   }
   if (options.url !== undefined) parseTargetUrl(options.url, options.storageOptions);
+}
+
+/**
+ * Where the options point, comparable without opening anything: the target instance itself,
+ * or a string naming the store (`local:/abs/dir`, `memory:name`, `s3:bucket/prefix`, ...).
+ * `null` for a private store (`memory:` without a name), which nothing else can share.
+ */
+export function locationOf(options: FileTargetOptions): StorageTarget | string | null {
+  if (isTarget(options.target)) return options.target;
+  let spec: TargetSpec;
+  try {
+    spec =
+      options.target ??
+      (options.url !== undefined
+        ? parseTargetUrl(options.url)
+        : { kind: "local", baseDir: options.baseDir! });
+  } catch {
+    return null;
+  }
+  switch (spec.kind) {
+    case "local":
+      return `local:${resolve(spec.baseDir)}`;
+    case "memory":
+      return spec.name === undefined ? null : `memory:${spec.name}`;
+    case "zenfs":
+      return null;
+    default:
+      return `${spec.kind}:${spec.bucket}/${(spec.prefix ?? "").replace(/^\/+|\/+$/g, "")}`;
+  }
 }
 
 /** Opens (or adopts) the target the options describe. */

@@ -1,9 +1,10 @@
 import { checkRawTask, type RawTask } from "./task-record.js";
 
 /**
- * The content of a pending file and of a running (lease) file: a task and the version of
- * `tasks/<id>.json` it belongs to. A pending file is what a claimer needs without reading
- * the task file; a running file is the lease, valid while `base` is still that version.
+ * The content of a file in `queues/<q>/pending/`: a task and the version of `tasks/<id>.json`
+ * it belongs to. While the task in it is pending, it is what a claimer needs without reading
+ * the record; once claimed (swapped to the running task) it is the lease, valid while `base`
+ * is still the record's version.
  */
 export interface Envelope {
   base: string;

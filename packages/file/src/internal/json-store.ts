@@ -2,10 +2,13 @@ import type { Logger } from "@omniq/core";
 import { layout } from "../layout.js";
 import type { StorageTarget } from "../targets/storage-target.js";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export const toBytes = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
+/** JSON as UTF-8 bytes (`Buffer.from` is markedly faster than `TextEncoder` for small strings). */
+export const toBytes = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value), "utf8");
+
+/** A string as UTF-8 bytes. */
+export const utf8 = (text: string): Uint8Array => Buffer.from(text, "utf8");
 
 export interface Versioned<T> {
   value: T;

@@ -55,6 +55,8 @@ export class PendingPage {
     readonly prefix: string,
     private readonly target: StorageTarget,
     private readonly pageSize: number,
+    /** Keys known to hold a claimed (or otherwise taken) task: skipped without a read. */
+    private readonly taken: ReadonlyMap<string, true> = new Map(),
   ) {}
 
   /** Whether a claim at `now` should list again before trusting this page. */
@@ -84,6 +86,7 @@ export class PendingPage {
       });
       let skipBand: string | null = null;
       for (const e of page.entries) {
+        if (this.taken.has(e.key)) continue;
         const c = candidateOf(this.prefix, e.key, e.version);
         if (!c) continue;
         if (c.runAt > now) {

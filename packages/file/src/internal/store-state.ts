@@ -4,11 +4,11 @@ import type { RawTask } from "./task-record.js";
 /** A task this process claimed (or last changed while running): enough to act without reading. */
 export interface HeldTask {
   queue: string;
-  /** Order key of the incarnation (names its pending and running files). */
+  /** Order key of the incarnation (names its file in `pending/`, the lease while running). */
   orderKey: string;
   /** Version of `tasks/<id>.json` the lease is based on. */
   base: string;
-  /** Version of the running file. */
+  /** Version of the lease (the incarnation's file once claimed). */
   leaseVersion: string;
   raw: RawTask;
   /** This process claimed it (so its pending file is already gone). */
@@ -47,8 +47,13 @@ export class BoundedMap<K, V> extends Map<K, V> {
 export class StoreState {
   refs = 0;
   readonly pages = new Map<string, PendingPage>();
-  readonly bodies = new BoundedMap<string, KnownBody>(20_000);
+  readonly bodies = new BoundedMap<string, KnownBody>(50_000);
   readonly held = new BoundedMap<string, HeldTask>(100_000);
+  /**
+   * Pending-file keys seen holding something other than a pending task (claimed, leaving
+   * pending, stale): such a key never holds a pending task again, so claimers skip it.
+   */
+  readonly taken = new BoundedMap<string, true>(200_000);
   readonly queues = new Set<string>();
   /** Event hour markers known to exist (`<queue>/<hour>`). */
   readonly hours = new Set<string>();

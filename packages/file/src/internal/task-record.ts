@@ -47,6 +47,11 @@ export interface RawTask {
   seq: string;
   /** The order key of the pending file, while the task is pending. */
   key?: string;
+  /**
+   * The task's result (a `TaskResult` in the codec's JSON form), written by `complete()` with
+   * a result into the final record (one request for both); `AsyncFileResultStorage` reads it.
+   */
+  result?: unknown;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

@@ -10,6 +10,7 @@ import {
 import { layout, parseTime17 } from "../layout.js";
 import type { ListEntry } from "../targets/storage-target.js";
 import { checkEnvelope, type Envelope } from "./envelope.js";
+import { candidateOf } from "./pending-page.js";
 import type { TaskStore } from "./task-store.js";
 import { checkRawTask, type RawTask, toTask } from "./task-record.js";
 
@@ -62,7 +63,7 @@ interface Scanned {
   version: string;
 }
 
-/** Every task in its current state (running tasks read from their lease files). */
+/** Every task in its current state (running tasks read from their lease files in `pending/`). */
 export async function scanAll(store: TaskStore): Promise<Scanned[]> {
   const records: Scanned[] = [];
   for (const e of await listAll(store, layout.tasks, true)) {
@@ -77,12 +78,16 @@ export async function scanAll(store: TaskStore): Promise<Scanned[]> {
     let byKey = leases.get(raw.queue);
     if (!byKey) {
       byKey = new Map();
-      const prefix = layout.runningPrefix(raw.queue);
+      const prefix = layout.pendingPrefix(raw.queue);
       for (const e of await listAll(store, prefix, true)) byKey.set(e.key, e);
       leases.set(raw.queue, byKey);
     }
-    const entry = byKey.get(layout.running(raw.queue, raw.key));
+    const key = layout.pending(raw.queue, raw.key);
+    const entry = byKey.get(key);
     if (!entry) continue;
+    // A file this process wrote and still knows as pending needs no read.
+    const known = store.state.bodies.get(key);
+    if (known && entry.version !== undefined && known.version === entry.version) continue;
     const lease = await readCached<Envelope>(store, entry, checkEnvelope);
     if (lease && lease.value.base === r.version) r.raw = lease.value.task;
   }
@@ -139,6 +144,7 @@ export async function purgeTasks(
     if (options.queue !== undefined && raw.queue !== options.queue) continue;
     if (before !== undefined && (raw.finishedAt === null || Date.parse(raw.finishedAt) >= before))
       continue;
+    await store.keepResult(raw);
     if (await store.target.delete(layout.task(raw.id), version)) {
       store.state.parsed.delete(layout.task(raw.id));
       store.state.succeeded.delete(raw.id);
@@ -152,9 +158,11 @@ export async function purgeTasks(
 const STUCK_INTENT_MS = 30_000;
 
 /**
- * Running tasks whose lease ended before `now`, from the running files only (never the
- * finished tasks). Stale running files (their task moved on) are removed on the way, and
- * an operation that died half-way (a cancel, say) is finished.
+ * Running tasks whose lease ended before `now`, from the files in `pending/` only (never the
+ * finished tasks): a task not yet due was never claimed and is skipped by its name, a file
+ * this process knows as pending needs no read, and others are read once per version (the
+ * parsed-file cache). Stale lease files (their task moved on) are removed on the way, and an
+ * operation that died half-way (a cancel, say) is finished.
  */
 export async function findExpiredLeases(
   store: TaskStore,
@@ -163,18 +171,27 @@ export async function findExpiredLeases(
 ): Promise<Task[]> {
   const out: Task[] = [];
   for (const queue of await knownQueues(store)) {
-    for (const e of await listAll(store, layout.runningPrefix(queue), true)) {
+    const prefix = layout.pendingPrefix(queue);
+    const nowMs = Date.now();
+    for (const e of await listAll(store, prefix, true)) {
       if (out.length >= limit) return out;
+      const c = candidateOf(prefix, e.key, e.version);
+      // Not due yet: never claimed (claims take due tasks only).
+      if (c && c.runAt > Math.max(nowMs, now.getTime())) continue;
+      const known = store.state.bodies.get(e.key);
+      if (known && e.version !== undefined && known.version === e.version) continue;
       const lease = await readCached<Envelope>(store, e, checkEnvelope);
       if (!lease) continue;
       const t = lease.value.task;
+      if (t.status === "pending") continue;
+      store.state.taken.set(e.key, true);
       const expired =
         t.status === "running" && t.leaseUntil !== null && Date.parse(t.leaseUntil) < now.getTime();
       const stuck =
         t.status !== "running" && Date.now() - Date.parse(t.updatedAt) > STUCK_INTENT_MS;
       if (!expired && !stuck) continue;
       const rec = await store.readRecord(t.id);
-      const orderKey = e.key.slice(layout.runningPrefix(queue).length, -".json".length);
+      const orderKey = e.key.slice(prefix.length, -".json".length);
       if (!rec || rec.version !== lease.value.base || rec.value.key !== orderKey) {
         await store.target.delete(e.key, lease.version);
         continue;

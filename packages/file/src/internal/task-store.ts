@@ -1,15 +1,16 @@
 import {
   type ClaimRequest,
   ConflictError,
+  fromJson,
   type PreparedTask,
   type Task,
   type TaskGuard,
   type TaskPatch,
 } from "@omniq/core";
 import { layout, newSeq, orderKey } from "../layout.js";
-import type { StorageTarget } from "../targets/storage-target.js";
+import { deleteKeys, type StorageTarget } from "../targets/storage-target.js";
 import { checkEnvelope, type Envelope } from "./envelope.js";
-import { type JsonStore, toBytes, type Versioned } from "./json-store.js";
+import { type JsonStore, toBytes, utf8, type Versioned } from "./json-store.js";
 import { type Candidate, candidateOf, PendingPage } from "./pending-page.js";
 import type { HeldTask, StoreState } from "./store-state.js";
 import {
@@ -21,6 +22,14 @@ import {
   toTask,
 } from "./task-record.js";
 
+/** A result to write into the task's final record (`complete()` with a result). */
+export interface EmbeddedResult {
+  /** The `TaskResult` as JSON (core's `prepareResult`). */
+  json: string;
+  /** Its `expiresAt` (ms), for the expiry marker; `null` when it never expires. */
+  expiresAt: number | null;
+}
+
 export interface TaskStoreOptions {
   pageSize: number;
   listCacheMs: number;
@@ -28,11 +37,24 @@ export interface TaskStoreOptions {
 
 /** The current state of a task, as far as one read can tell. */
 export type Resolved =
-  | { kind: "record"; raw: RawTask; version: string; cached: false }
+  | {
+      kind: "record";
+      raw: RawTask;
+      version: string;
+      cached: false;
+      /** Version of the pending file, when the task is pending and its file was found. */
+      pendingVersion?: string;
+    }
   | ({ kind: "lease"; cached: boolean } & HeldTask);
 
 const EMPTY = toBytes({});
-const encoder = new TextEncoder();
+
+/** A pending or lease file: `{base, task}`. */
+const envelopeBytes = (base: string, task: RawTask): Uint8Array =>
+  toBytes({ base, task } satisfies Envelope);
+/** Stale lease files deleted per batch, and how long the first of a batch may wait (ms). */
+const DISCARD_BATCH = 500;
+const DISCARD_DELAY_MS = 100;
 /** Tasks of one batch stored at the same time. */
 const INSERT_LANES = 16;
 const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
@@ -55,18 +77,55 @@ function keyOf(raw: RawTask, seq: string): string {
  *   it, so an old owner can never complete a task that was taken over.
  * - A pending task also has `queues/<q>/pending/<orderKey>.json` (the record plus the
  *   record's version), listed in dequeue order by claimers.
- * - Claiming creates `queues/<q>/running/<orderKey>.json` with write-if-absent (one winner)
- *   and then deletes the pending file, which must succeed (else the listing was stale and
- *   the claim is undone). While it exists the running file is the task's state (the lease);
- *   heartbeats swap it. Leaving the running state swaps the record, then removes the lease.
+ * - Claiming swaps that file, on the version that held the pending task, to the running task
+ *   (one request; exactly one claimer wins). From then on the file is the lease: heartbeats
+ *   swap it, and leaving the running state swaps the record, then deletes the file. A key
+ *   never holds a pending task again once it held anything else (a task returning to pending
+ *   gets a new key), so claimers skip keys they saw taken without reading them again.
  */
 export class TaskStore {
+  /** Stale lease files to delete, in batches off the completing caller's path. */
+  #doomed: string[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
   constructor(
     readonly target: StorageTarget,
     readonly json: JsonStore,
     readonly state: StoreState,
     readonly options: TaskStoreOptions,
   ) {}
+
+  /**
+   * Queues the deletion of a file that no longer matters for correctness (a lease file whose
+   * record has moved on: nobody can claim or renew it, readers treat it as stale). Deleted in
+   * batches (one `deleteMany` request per 1000 on S3) a moment later, or by `flush()`; a
+   * process that dies first leaves it to the expired-lease sweep.
+   */
+  #discard(key: string): void {
+    this.#doomed.push(key);
+    if (this.#doomed.length >= DISCARD_BATCH) {
+      void this.flush();
+      return;
+    }
+    if (!this.#flushTimer) {
+      this.#flushTimer = setTimeout(() => void this.flush(), DISCARD_DELAY_MS);
+      this.#flushTimer.unref?.();
+    }
+  }
+
+  /** Deletes the queued stale files now (best effort: failures are left to the sweep). */
+  flush(): Promise<void> {
+    if (this.#flushTimer) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    const keys = this.#doomed;
+    this.#doomed = [];
+    const run = this.#flushing.then(() => deleteKeys(this.target, keys).catch(() => undefined));
+    this.#flushing = run;
+    return run;
+  }
 
   // ---- reads ----
 
@@ -87,22 +146,36 @@ export class TaskStore {
     }
     const raw = rec.value;
     if (raw.status === "pending" && raw.key) {
-      const leaseKey = layout.running(raw.queue, raw.key);
-      const lease = await this.json.get(leaseKey, checkEnvelope);
-      if (lease && lease.value.base === rec.version) {
-        const prev = this.state.held.get(id);
+      const fileKey = layout.pending(raw.queue, raw.key);
+      const file = await this.json.get(fileKey, checkEnvelope);
+      if (file && file.value.base === rec.version) {
+        const task = file.value.task;
+        if (task.status === "pending") {
+          return {
+            kind: "record",
+            raw,
+            version: rec.version,
+            cached: false,
+            pendingVersion: file.version,
+          };
+        }
+        this.state.taken.set(fileKey, true);
         return {
           kind: "lease",
           cached: false,
           queue: raw.queue,
           orderKey: raw.key,
           base: rec.version,
-          leaseVersion: lease.version,
-          raw: lease.value.task,
-          claimedHere: prev?.orderKey === raw.key && prev.claimedHere,
+          leaseVersion: file.version,
+          raw: task,
+          claimedHere: false,
         };
       }
-      if (lease) await this.target.delete(leaseKey, lease.version);
+      // A file of an older incarnation (its record moved on): never claimable again.
+      if (file) {
+        this.state.taken.set(fileKey, true);
+        await this.target.delete(fileKey, file.version);
+      }
     }
     return { kind: "record", raw, version: rec.version, cached: false };
   }
@@ -139,7 +212,7 @@ export class TaskStore {
     if (raw.status === "pending") raw.key = keyOf(raw, seq);
     await this.registerQueue(raw.queue);
     const json = JSON.stringify(raw);
-    const bytes = encoder.encode(json);
+    const bytes = utf8(json);
     let existing: RawTask | null = null;
     let version: string | null = null;
     for (let attempt = 0; attempt < 3 && version === null && existing === null; attempt++) {
@@ -161,7 +234,7 @@ export class TaskStore {
     const key = layout.pending(raw.queue, raw.key!);
     // The envelope {base, task} around the record's JSON, without encoding the record again.
     const envelope = `{"base":${JSON.stringify(version)},"task":${json ?? JSON.stringify(raw)}}`;
-    const pendingVersion = await this.target.write(key, encoder.encode(envelope));
+    const pendingVersion = await this.target.write(key, utf8(envelope));
     if (raw.expiresAt) {
       await this.target.write(layout.ttl(raw.queue, Date.parse(raw.expiresAt), raw.id), EMPTY);
     }
@@ -179,7 +252,12 @@ export class TaskStore {
   #page(queue: string): PendingPage {
     let page = this.state.pages.get(queue);
     if (!page) {
-      page = new PendingPage(layout.pendingPrefix(queue), this.target, this.options.pageSize);
+      page = new PendingPage(
+        layout.pendingPrefix(queue),
+        this.target,
+        this.options.pageSize,
+        this.state.taken,
+      );
       this.state.pages.set(queue, page);
     }
     return page;
@@ -224,8 +302,9 @@ export class TaskStore {
     req: ClaimRequest,
   ): Promise<Task | "blocked" | null> {
     const bodies = this.state.bodies;
+    const taken = this.state.taken;
     let env: Envelope;
-    let pendingVersion = c.version;
+    let pendingVersion: string;
     const known = bodies.get(c.key);
     if (known) {
       env = { base: known.base, task: known.raw };
@@ -239,6 +318,7 @@ export class TaskStore {
     const raw = env.task;
     if (raw.status !== "pending" || raw.key !== c.orderKey || raw.id !== c.id) {
       bodies.delete(c.key);
+      taken.set(c.key, true);
       return null;
     }
     if (c.hasDeps && !(await this.#depsMet(raw))) return "blocked";
@@ -253,18 +333,16 @@ export class TaskStore {
       updatedAt: at,
       attempts: raw.attempts + 1,
     };
-    const leaseKey = layout.running(queue, c.orderKey);
-    const leaseVersion = await this.target.writeIfAbsent(
-      leaseKey,
-      toBytes({ base: env.base, task: running } satisfies Envelope),
+    // The claim: swap the pending file to the running task, on the version that held the
+    // pending task. Exactly one claimer wins; a stale listing (taken, finished, deleted) loses.
+    const leaseVersion = await this.target.writeIfVersion(
+      c.key,
+      envelopeBytes(env.base, running),
+      pendingVersion,
     );
     bodies.delete(c.key);
+    taken.set(c.key, true);
     if (leaseVersion === null) return null;
-    if (!(await this.target.delete(c.key, pendingVersion))) {
-      // The listing was stale: this incarnation was claimed and finished meanwhile.
-      await this.target.delete(leaseKey, leaseVersion);
-      return null;
-    }
     this.state.held.set(raw.id, {
       queue,
       orderKey: c.orderKey,
@@ -288,7 +366,12 @@ export class TaskStore {
   // ---- changes ----
 
   /** Compare-and-set on the task's current state; `null` when the guard does not hold. */
-  async update(id: string, guard: TaskGuard, patch: TaskPatch): Promise<Task | null> {
+  async update(
+    id: string,
+    guard: TaskGuard,
+    patch: TaskPatch,
+    result?: EmbeddedResult,
+  ): Promise<Task | null> {
     for (let attempt = 0; attempt < 12; attempt++) {
       const st = await this.resolve(id, attempt === 0);
       if (!st) return null;
@@ -297,21 +380,21 @@ export class TaskStore {
         return null;
       }
       const next = applyPatch(st.raw, patch);
-      const done = await this.apply(st, next);
+      const done = await this.apply(st, next, result);
       if (done) return toTask(done);
     }
     throw new ConflictError(`file queue: task ${id} kept changing while updating it; try again`);
   }
 
   /** Moves the task from state `st` to `next`; `null` on a lost race (re-read and retry). */
-  async apply(st: Resolved, next: RawTask): Promise<RawTask | null> {
+  async apply(st: Resolved, next: RawTask, result?: EmbeddedResult): Promise<RawTask | null> {
     const id = next.id;
     if (st.kind === "lease") {
-      const leaseKey = layout.running(st.queue, st.orderKey);
+      const fileKey = layout.pending(st.queue, st.orderKey);
       if (next.status === "running") {
         const v = await this.target.writeIfVersion(
-          leaseKey,
-          toBytes({ base: st.base, task: next } satisfies Envelope),
+          fileKey,
+          envelopeBytes(st.base, next),
           st.leaseVersion,
         );
         if (v === null) {
@@ -321,53 +404,72 @@ export class TaskStore {
         this.state.held.set(id, { ...st, leaseVersion: v, raw: next });
         return next;
       }
-      const out = await this.#commit(next, st.base);
-      if (!out) {
-        this.state.held.delete(id);
-        return null;
-      }
-      // A claimer that died between its two steps may have left the pending file.
-      if (!st.claimedHere) await this.target.delete(layout.pending(st.queue, st.orderKey));
-      await this.target.delete(leaseKey);
+      const out = await this.#commit(next, st.base, result);
       this.state.held.delete(id);
+      if (!out) return null;
+      // The record moved on: the lease file is stale now, so deleting it can wait.
+      this.#discard(fileKey);
       return out;
     }
     const raw = st.raw;
-    if (raw.status === "pending" && raw.key) {
-      // Leave the pending state the way a claimer does, so no claim can slip in between.
-      const leaseKey = layout.running(raw.queue, raw.key);
-      const pendingKey = layout.pending(raw.queue, raw.key);
-      const vL = await this.target.writeIfAbsent(
-        leaseKey,
-        toBytes({ base: st.version, task: next } satisfies Envelope),
+    if (raw.status === "pending" && raw.key && st.pendingVersion !== undefined) {
+      // Leave the pending state the way a claimer does (swap the pending file to the new
+      // state: no claim can slip in between), then swap the record, then drop the file.
+      const fileKey = layout.pending(raw.queue, raw.key);
+      const v = await this.target.writeIfVersion(
+        fileKey,
+        envelopeBytes(st.version, next),
+        st.pendingVersion,
       );
-      if (vL === null) return null;
-      this.state.bodies.delete(pendingKey);
-      if (!(await this.target.delete(pendingKey))) {
-        const cur = await this.target.read(layout.task(id));
-        if (!cur || cur.version !== st.version) {
-          await this.target.delete(leaseKey, vL);
-          return null;
-        }
-      }
-      const out = await this.#commit(next, st.version);
-      await this.target.delete(leaseKey);
+      this.state.bodies.delete(fileKey);
+      if (v === null) return null;
+      this.state.taken.set(fileKey, true);
+      const out = await this.#commit(next, st.version, result);
+      if (out) this.#discard(fileKey);
+      else await this.target.delete(fileKey);
       return out;
     }
-    return this.#commit(next, st.version);
+    return this.#commit(next, st.version, result);
   }
 
   /** Swaps `tasks/<id>.json` from `base` to `next` (a new incarnation when pending). */
-  async #commit(next: RawTask, base: string): Promise<RawTask | null> {
+  async #commit(next: RawTask, base: string, result?: EmbeddedResult): Promise<RawTask | null> {
     const rec: RawTask = { ...next };
     delete rec.key;
     if (rec.status === "pending") rec.key = keyOf(rec, rec.seq);
-    const json = JSON.stringify(rec);
-    const v = await this.target.writeIfVersion(layout.task(rec.id), encoder.encode(json), base);
+    let json: string;
+    if (result) {
+      // The result goes into the same swap: `{...record, "result": <TaskResult JSON>}`.
+      delete rec.result;
+      json = `${JSON.stringify(rec).slice(0, -1)},"result":${result.json}}`;
+    } else {
+      json = JSON.stringify(rec);
+    }
+    const v = await this.target.writeIfVersion(layout.task(rec.id), utf8(json), base);
     if (v === null) return null;
+    if (result?.expiresAt != null) {
+      await this.target.write(layout.resultExpiry(result.expiresAt, rec.id), EMPTY);
+    }
     if (rec.status === "pending") await this.#publishPending(rec, v, json);
     if (rec.status === "success") this.state.succeeded.set(rec.id, true);
     return rec;
+  }
+
+  /**
+   * Before a record with an embedded result is deleted, moves the result to
+   * `results/<id>.json` (unless a newer result file is there): deleting or purging a task
+   * never deletes its result, as with a separate result storage.
+   */
+  async keepResult(raw: RawTask): Promise<void> {
+    const r = raw.result;
+    if (r === undefined || r === null || typeof r !== "object") return;
+    const at = (v: unknown): number => {
+      const f = (fromJson(v) as { finishedAt?: unknown } | null)?.finishedAt;
+      return f instanceof Date ? f.getTime() : 0;
+    };
+    const file = await this.json.get(layout.result(raw.id), at);
+    if (file && file.value >= at(r)) return;
+    await this.target.write(layout.result(raw.id), toBytes(r));
   }
 
   /** Deletes a task in any state; `true` when its record existed. */
@@ -375,10 +477,12 @@ export class TaskStore {
     const rec = await this.readRecord(id);
     if (!rec) return false;
     const raw = rec.value;
+    await this.keepResult(raw);
     if (raw.key) {
-      await this.target.delete(layout.pending(raw.queue, raw.key));
-      await this.target.delete(layout.running(raw.queue, raw.key));
-      this.state.bodies.delete(layout.pending(raw.queue, raw.key));
+      const fileKey = layout.pending(raw.queue, raw.key);
+      this.state.taken.set(fileKey, true);
+      this.state.bodies.delete(fileKey);
+      await this.target.delete(fileKey);
     }
     this.state.held.delete(id);
     this.state.succeeded.delete(id);

@@ -140,6 +140,11 @@ export abstract class CloudTarget<C> implements StorageTarget {
     version: string | undefined,
     signal: AbortSignal,
   ): Promise<DeleteOutcome>;
+  /**
+   * One batch DELETE of up to 1000 names (unconditional), when the service has one (S3
+   * `DeleteObjects`); subclasses without it leave it undefined.
+   */
+  protected deleteObjects?(client: C, names: readonly string[], signal: AbortSignal): Promise<void>;
   /** One LIST request. */
   protected abstract listObjects(
     client: C,
@@ -198,6 +203,20 @@ export abstract class CloudTarget<C> implements StorageTarget {
     // attempt deleted it.
     if (outcome === "missing" && run.state.attempts > 1) return true;
     return outcome === "deleted";
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const names = keys.map((k) => this.#name(k));
+    const batch = this.deleteObjects?.bind(this);
+    if (batch) {
+      for (let i = 0; i < names.length; i += 1000) {
+        const chunk = names.slice(i, i + 1000);
+        await this.#run("deleteMany", keys[i]!, (client, signal) => batch(client, chunk, signal))
+          .value;
+      }
+      return;
+    }
+    for (const key of keys) await this.delete(key);
   }
 
   async list(options: ListOptions): Promise<ListPage> {

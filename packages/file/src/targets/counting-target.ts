@@ -7,6 +7,8 @@ export interface RequestCounts {
   writeIfAbsent: number;
   writeIfVersion: number;
   delete: number;
+  /** `deleteMany` requests: one per call of up to 1000 keys on a target with `batchDelete`. */
+  deleteMany: number;
   list: number;
 }
 
@@ -16,6 +18,7 @@ const zero = (): RequestCounts => ({
   writeIfAbsent: 0,
   writeIfVersion: 0,
   delete: 0,
+  deleteMany: 0,
   list: 0,
 });
 
@@ -46,7 +49,7 @@ export class CountingTarget implements StorageTarget {
   /** All requests counted since construction or the last `reset()`. */
   get total(): number {
     const c = this.counts;
-    return c.read + c.write + c.writeIfAbsent + c.writeIfVersion + c.delete + c.list;
+    return c.read + c.write + c.writeIfAbsent + c.writeIfVersion + c.delete + c.deleteMany + c.list;
   }
 
   /** Zeroes the counters and returns what they were. */
@@ -75,6 +78,15 @@ export class CountingTarget implements StorageTarget {
   delete(key: string, version?: string): Promise<boolean> {
     this.counts.delete++;
     return this.inner.delete(key, version);
+  }
+  /** One request per call on a target with `batchDelete`; else one `delete` per key. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const inner = this.inner;
+    if (inner.capabilities.batchDelete && typeof inner.deleteMany === "function") {
+      this.counts.deleteMany++;
+      return inner.deleteMany(keys);
+    }
+    for (const key of keys) await this.delete(key);
   }
   list(options: ListOptions): Promise<ListPage> {
     this.counts.list++;

@@ -17,7 +17,7 @@ import {
   fsyncSync,
   open as openCallback,
 } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, open, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { ClosedError, ValidationError } from "@omniq/core";
@@ -51,8 +51,12 @@ function versionOf(st: BigIntStats): string {
   return `${st.ino}:${st.mtimeNs}:${st.size}`;
 }
 
-/** Free inodes kept per target for reuse. */
-const POOL_MAX = 1024;
+/**
+ * Free inodes kept per target for reuse. Completing tasks frees more files than it uses (the
+ * replaced record and lease files) while enqueueing needs new ones, and unlinking is as slow
+ * as creating on many disks, so a generous pool pays.
+ */
+const POOL_MAX = 4096;
 /** Below this many free inodes, new ones are created in the background. */
 const POOL_LOW = 256;
 const POOL_FILL = 512;
@@ -101,6 +105,8 @@ export class LocalTarget implements StorageTarget {
   #names = 0;
   readonly #free: string[] = [];
   #refill: Promise<void> | undefined;
+  /** Staged writes since the last refill started. */
+  #demand = 0;
   #closed = false;
 
   constructor(options: LocalTargetOptions) {
@@ -198,12 +204,17 @@ export class LocalTarget implements StorageTarget {
    * pool files are made ahead of need, several at a time, off the caller's path.
    */
   #topUp(): void {
+    this.#demand++;
     if (this.#refill || this.#closed || this.#free.length >= POOL_LOW) return;
+    // Make as many as were asked for lately (x4, at least 16, at most POOL_FILL): a target
+    // used for a few writes does not keep creating files long after.
+    const want = Math.min(POOL_FILL, this.#free.length + Math.max(16, 4 * this.#demand));
+    this.#demand = 0;
     this.#refill = (async () => {
       await mkdir(this.#pool, { recursive: true });
       let made = this.#free.length;
       const one = async (): Promise<void> => {
-        while (!this.#closed && made < POOL_FILL) {
+        while (!this.#closed && made < want) {
           made++;
           const path = this.#poolName();
           const fh = await open(path, "wx");
@@ -364,6 +375,11 @@ export class LocalTarget implements StorageTarget {
     });
   }
 
+  /** Deletes each key (one `rename` into the pool per key: local disk has no batch call). */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.delete(key);
+  }
+
   #versionIs(path: string, version: string): boolean {
     try {
       return versionOf(statSync(path, { bigint: true })) === version;
@@ -522,7 +538,14 @@ export class LocalTarget implements StorageTarget {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#refill;
-    for (const path of this.#free.splice(0)) unlinkIfPresent(path);
+    // Unlinks overlap well (like creates): several at a time.
+    const free = this.#free.splice(0);
+    const one = async (): Promise<void> => {
+      for (let path = free.pop(); path !== undefined; path = free.pop()) {
+        await unlink(path).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, one));
   }
 }
 

@@ -64,7 +64,11 @@ export interface MemoryTargetOptions {
 export class MemoryTarget implements StorageTarget {
   readonly kind = "memory" as const;
   readonly id: string;
-  readonly capabilities: TargetCapabilities = { crossProcess: false, orderedList: true };
+  readonly capabilities: TargetCapabilities = {
+    crossProcess: false,
+    orderedList: true,
+    batchDelete: true,
+  };
   readonly #store: MemoryStore;
   #closed = false;
 
@@ -102,13 +106,14 @@ export class MemoryTarget implements StorageTarget {
   #put(store: MemoryStore, key: string, data: Uint8Array): string {
     const version = String(++versionCounter);
     if (!store.objects.has(key)) indexOf(store, dirOf(key)).add(key);
-    store.objects.set(key, { data: data.slice(), version });
+    // A copy (`new Uint8Array`, not `slice`: on a Buffer that is a view of the same memory).
+    store.objects.set(key, { data: new Uint8Array(data), version });
     return version;
   }
 
   async read(key: string): Promise<StoredObject | null> {
     const obj = this.#open().objects.get(assertValidKey(key));
-    return obj ? { data: obj.data.slice(), version: obj.version } : null;
+    return obj ? { data: new Uint8Array(obj.data), version: obj.version } : null;
   }
 
   async write(key: string, data: Uint8Array): Promise<string> {
@@ -135,6 +140,13 @@ export class MemoryTarget implements StorageTarget {
     store.objects.delete(key);
     store.dirs.get(dirOf(key))?.removed();
     return true;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const store = this.#open();
+    for (const key of keys) {
+      if (store.objects.delete(assertValidKey(key))) store.dirs.get(dirOf(key))?.removed();
+    }
   }
 
   async list(options: ListOptions): Promise<ListPage> {

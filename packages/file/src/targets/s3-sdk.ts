@@ -20,6 +20,8 @@ export interface S3Sdk {
   GetObjectCommand: S3CommandClass;
   PutObjectCommand: S3CommandClass;
   DeleteObjectCommand: S3CommandClass;
+  /** Batch delete (up to 1000 keys per request); used by `deleteMany` when present. */
+  DeleteObjectsCommand?: S3CommandClass;
   ListObjectsV2Command: S3CommandClass;
 }
 

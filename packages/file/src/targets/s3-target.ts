@@ -19,7 +19,7 @@ import {
   type S3PutOutput,
   type S3Sdk,
 } from "./s3-sdk.js";
-import type { StoredObject } from "./storage-target.js";
+import type { StoredObject, TargetCapabilities } from "./storage-target.js";
 
 export type { S3ClientLike } from "./s3-sdk.js";
 
@@ -115,6 +115,11 @@ function isNoSuchKey(error: unknown): boolean {
  * ```
  */
 export class S3Target extends CloudTarget<S3Connection> {
+  override readonly capabilities: TargetCapabilities = {
+    crossProcess: true,
+    orderedList: true,
+    batchDelete: true,
+  };
   readonly kind = "s3" as const;
   /** The bucket this target writes to. */
   readonly bucket: string;
@@ -215,6 +220,31 @@ export class S3Target extends CloudTarget<S3Connection> {
         if (condition.kind === "version" && isNoSuchKey(error)) return null;
       }
       throw error;
+    }
+  }
+
+  /** `DeleteObjects` (one request for up to 1000 keys; S3 does not bill deletes). */
+  protected override async deleteObjects(
+    c: S3Connection,
+    names: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (!c.sdk.DeleteObjectsCommand) {
+      for (const name of names) await this.deleteObject(c, name, undefined, signal);
+      return;
+    }
+    const out = (await c.client.send(
+      new c.sdk.DeleteObjectsCommand({
+        Bucket: this.bucket,
+        Delete: { Objects: names.map((Key) => ({ Key })), Quiet: true },
+      }),
+      { abortSignal: signal },
+    )) as { Errors?: { Key?: string; Code?: string }[] };
+    const failed = (out.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
+    if (failed.length > 0) {
+      throw new Error(
+        `DeleteObjects: ${failed.length} of ${names.length} keys not deleted (${failed[0]!.Code})`,
+      );
     }
   }
 

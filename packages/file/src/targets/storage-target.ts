@@ -60,6 +60,11 @@ export interface TargetCapabilities {
   crossProcess: boolean;
   /** Listing returns keys in lexicographic order (all targets do). */
   orderedList: boolean;
+  /**
+   * `deleteMany` deletes up to 1000 keys in one request (S3 `DeleteObjects`; the memory
+   * target models it). Without it `deleteMany` costs one request per key. @defaultValue false
+   */
+  batchDelete?: boolean;
 }
 
 export interface StorageTarget {
@@ -85,7 +90,36 @@ export interface StorageTarget {
    * cannot tell for an unconditional delete and may then return `true` for a missing key.
    */
   delete(key: string, version?: string): Promise<boolean>;
+  /**
+   * Deletes every key, unconditionally; keys already gone are fine. Optional: callers use
+   * {@link deleteKeys}, which falls back to one `delete` per key.
+   */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   /** Lists keys under a prefix in lexicographic order, paginated. */
   list(options: ListOptions): Promise<ListPage>;
   close(): Promise<void>;
+}
+
+/** Most keys one `deleteMany` request takes (S3's `DeleteObjects` limit). */
+export const DELETE_BATCH = 1000;
+
+/**
+ * Deletes keys unconditionally: through `deleteMany` in batches of {@link DELETE_BATCH} when
+ * the target has it, else one `delete` per key.
+ */
+export async function deleteKeys(target: StorageTarget, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  if (typeof target.deleteMany === "function") {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const chunk = keys.slice(i, i + DELETE_BATCH);
+      try {
+        await target.deleteMany(chunk);
+      } catch {
+        // A service that refuses the batch call: one delete per key instead.
+        for (const key of chunk) await target.delete(key);
+      }
+    }
+    return;
+  }
+  for (const key of keys) await target.delete(key);
 }
