@@ -244,6 +244,7 @@ async function storageLevel(
     const w = await queue.dequeue({ workerId: "w" });
     await queue.complete(w!.id, "w");
     target.reset();
+    const shared = queue.sharesResultStore(results);
     const split = { ...ZERO_SPLIT };
     const step = async <T>(key: keyof typeof split, fn: () => Promise<T>): Promise<T> => {
       const before = target.total;
@@ -257,23 +258,32 @@ async function storageLevel(
     for (;;) {
       const t = await step("claim", () => queue.dequeue({ workerId: "w" }));
       if (!t) break;
-      await step("complete", () => queue.complete(t.id, "w"));
-      await step("result", () =>
-        results.set({
-          taskId: t.id,
-          status: "success",
-          value: t.args[0],
-          attempts: t.attempts,
-          startedAt: t.startedAt,
-          finishedAt: new Date(),
-          durationMs: 0,
-          workerId: "w",
-          expiresAt: null,
-        }),
-      );
+      const result = {
+        taskId: t.id,
+        status: "success" as const,
+        value: t.args[0],
+        attempts: t.attempts,
+        startedAt: t.startedAt,
+        finishedAt: new Date(),
+        durationMs: 0,
+        workerId: "w",
+        expiresAt: null,
+      };
+      if (shared) {
+        // What the worker does when queue and results share a store: one swap writes both.
+        await step("complete", () => queue.complete(t.id, "w", { result }));
+      } else {
+        await step("complete", () => queue.complete(t.id, "w"));
+        await step("result", () => results.set(result));
+      }
       done++;
     }
     if (done !== n) throw new Error(`claimed ${done} of ${n}`);
+    // Closing flushes the batched deletes of stale leases, so they are counted too.
+    const beforeClose = target.total;
+    await queue.close();
+    await results.close();
+    split.complete += target.total - beforeClose;
     const per = (v: number) => (v / n).toFixed(2).replace(/\.00$/, "");
     const counts = target.counts;
     const breakdown =
@@ -315,6 +325,7 @@ async function endToEnd(
     const stats = await omniq.worker({ concurrency: 1 }).runUntilIdle({ timeoutMs: 120_000 });
     await omniq.flushEvents();
     if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
+    await omniq.close(); // flushes the batched deletes of stale leases, so they are counted
     const per = (v: number) => (v / n).toFixed(2);
     const counts = Object.entries(target.counts)
       .filter(([, v]) => v > 0)
