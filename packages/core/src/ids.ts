@@ -5,6 +5,7 @@ const pool = new Uint8Array(16 * 256);
 let poolOffset = pool.length;
 let lastMs = 0;
 let lastSeq = 0;
+let msPrefix = "";
 
 function randomBytes(n: number): Uint8Array {
   if (poolOffset + n > pool.length) {
@@ -39,25 +40,28 @@ export function uuidv7(now: number = Date.now()): string {
   } else {
     lastSeq = 0;
   }
+  if (ms !== lastMs || msPrefix === "") {
+    // 48-bit big-endian milliseconds as "xxxxxxxx-xxxx-" (cached: a burst shares it).
+    const h = Math.floor(ms).toString(16).padStart(12, "0").slice(-12);
+    msPrefix = `${h.slice(0, 8)}-${h.slice(8)}-`;
+  }
   lastMs = ms;
   const r = randomBytes(8);
-  const b = new Uint8Array(16);
-  b[0] = Math.floor(ms / 2 ** 40) & 0xff;
-  b[1] = Math.floor(ms / 2 ** 32) & 0xff;
-  b[2] = (ms >>> 24) & 0xff;
-  b[3] = (ms >>> 16) & 0xff;
-  b[4] = (ms >>> 8) & 0xff;
-  b[5] = ms & 0xff;
-  b[6] = 0x70 | ((lastSeq >>> 8) & 0x0f);
-  b[7] = lastSeq & 0xff;
-  b[8] = 0x80 | (r[0]! & 0x3f);
-  for (let i = 1; i < 8; i++) b[8 + i] = r[i]!;
-  let s = "";
-  for (let i = 0; i < 16; i++) {
-    s += hex[b[i]!];
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += "-";
-  }
-  return s;
+  return (
+    msPrefix +
+    hex[0x70 | ((lastSeq >>> 8) & 0x0f)]! +
+    hex[lastSeq & 0xff]! +
+    "-" +
+    hex[0x80 | (r[0]! & 0x3f)]! +
+    hex[r[1]!]! +
+    "-" +
+    hex[r[2]!]! +
+    hex[r[3]!]! +
+    hex[r[4]!]! +
+    hex[r[5]!]! +
+    hex[r[6]!]! +
+    hex[r[7]!]!
+  );
 }
 
 /** Characters allowed in ids and queue names: they become file names and object keys. */

@@ -42,6 +42,7 @@ import { CorruptRowError, PATCH_COLUMNS, patchValue, rowToTask, type TaskRow } f
 import {
   CLAIM,
   COMPLETE,
+  COMPLETE_MANY,
   DELETE_TASK,
   DELETE_TASK_DEPS,
   EXPIRE,
@@ -332,6 +333,8 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue, C
     });
     const fallback = Date.now();
     const rows = await this.#h.write(() => {
+      const many = completeManyRows(this.#h, items, prepared, fallback);
+      if (many) return many;
       const stmt = this.#h.prepare(COMPLETE);
       const upsert = this.#h.prepare(UPSERT_RESULT);
       return items.map((item, i) => {
@@ -514,6 +517,33 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue, C
   protected async dueSchedules(now: Date, limit: number): Promise<Schedule[]> {
     return this.#h.run(() => schedules.dueSchedules(this.#h, now, limit));
   }
+}
+
+/**
+ * The common batch (one worker, one time, no results to write, no repeated id) as one
+ * `COMPLETE_MANY` statement; `null` when the batch is not that. Rows in `items` order, `null`
+ * where the task was not completed.
+ */
+function completeManyRows(
+  h: SqliteHandle,
+  items: readonly CompleteManyItem[],
+  prepared: ReadonlyArray<PreparedResult | null>,
+  now: number,
+): Array<TaskRow | null> | null {
+  if (items.length < 2) return null;
+  const workerId = items[0]!.workerId;
+  const ids = new Set<string>();
+  for (const [i, item] of items.entries()) {
+    if (item.workerId !== workerId || item.now !== undefined || prepared[i]) return null;
+    ids.add(item.id);
+  }
+  if (ids.size !== items.length) return null;
+  const rows = h
+    .prepare(COMPLETE_MANY)
+    .all(now, now, JSON.stringify([...ids]), workerId) as TaskRow[];
+  const byId = new Map<string, TaskRow>();
+  for (const r of rows) byId.set(r.id, r);
+  return items.map((item) => byId.get(item.id) ?? null);
 }
 
 function dequeueOrder(a: TaskRow, b: TaskRow): number {

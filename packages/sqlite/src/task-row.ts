@@ -200,7 +200,10 @@ export function rowToTask(row: TaskRow): Task {
     expiresAt: date(row.expires_at),
     attempts: row.attempts,
     maxRetries: row.max_retries,
-    retry: json<RetryPolicy>(row, "retry", row.retry, false),
+    retry:
+      row.retry === DEFAULT_RETRY_JSON
+        ? { ...DEFAULT_RETRY_POLICY }
+        : json<RetryPolicy>(row, "retry", row.retry, false),
     timeoutMs: row.timeout_ms,
     dependsOn:
       row.depends_on === "[]" ? [] : json<string[]>(row, "depends_on", row.depends_on, false),

@@ -21,6 +21,26 @@ export const INSERT_LEAN = `insert into tasks (id, queue, name, args, status, pr
     max_retries, created_at, updated_at, attempts, retry, depends_on, store_result, metadata)
   values (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, 0, '${DEFAULT_RETRY_JSON}', '[]', 1, '{}')
   on conflict (id) do nothing`;
+/** Most rows of one multi-row lean insert (9 bound values a row). */
+export const LEAN_ROWS_MAX = 64;
+const LEAN_ROW = `(?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, 0, '${DEFAULT_RETRY_JSON}', '[]', 1, '{}')`;
+const leanRowsCache = new Map<number, string>();
+/**
+ * `INSERT_LEAN` for `rows` rows in one statement (bulk enqueue): params are `rows` times
+ * INSERT_LEAN's nine. Rows go in in the order given, so `seq` follows it.
+ */
+export function insertLeanRows(rows: number): string {
+  let sql = leanRowsCache.get(rows);
+  if (sql === undefined) {
+    const values = Array.from({ length: rows }, () => LEAN_ROW).join(", ");
+    sql = `insert into tasks (id, queue, name, args, status, priority, run_at,
+    max_retries, created_at, updated_at, attempts, retry, depends_on, store_result, metadata)
+  values ${values}
+  on conflict (id) do nothing`;
+    leanRowsCache.set(rows, sql);
+  }
+  return sql;
+}
 export const INSERT_DEP = "insert or ignore into task_deps (task_id, dep_id) values (?, ?)";
 export const MAX_SEQ = "select coalesce(max(seq), 0) from tasks";
 export const IDS_SINCE = "select id from tasks where seq > ?";
@@ -48,6 +68,15 @@ export const CLAIM = `update tasks set status = 'running', worker_id = ?, lease_
 export const COMPLETE = `update tasks set status = 'success', finished_at = ?, updated_at = ?,
     lease_until = null
   where id = ? and status = 'running' and worker_id = ? returning *`;
+
+/**
+ * COMPLETE for many tasks of one worker at one time, in one statement (the worker's batched
+ * completions). Params: now, now, JSON array of ids, workerId. RETURNING order is unspecified.
+ */
+export const COMPLETE_MANY = `update tasks set status = 'success', finished_at = ?, updated_at = ?,
+    lease_until = null
+  where id in (select value from json_each(?)) and status = 'running' and worker_id = ?
+  returning *`;
 
 /** A claimed row whose JSON does not parse is failed instead of handed to a worker. */
 export const FAIL_CORRUPT = `update tasks set status = 'failed', finished_at = ?, updated_at = ?,
@@ -102,9 +131,16 @@ export function filterSql(filter: TaskFilter): { where: string; params: unknown[
     params.push(filter.queue);
   }
   if (filter.statuses !== undefined) {
+    const [only] = filter.statuses;
     if (filter.statuses.length === 0) parts.push("0");
-    else parts.push(`t.status in (${filter.statuses.map(() => "?").join(", ")})`);
-    params.push(...filter.statuses);
+    else if (filter.statuses.length === 1 && (only === "pending" || only === "running")) {
+      // A literal, so the planner can use the partial index of that status (tasks_dequeue,
+      // tasks_lease): a bound value cannot prove a partial index's WHERE.
+      parts.push(`t.status = '${only}'`);
+    } else {
+      parts.push(`t.status in (${filter.statuses.map(() => "?").join(", ")})`);
+      params.push(...filter.statuses);
+    }
   }
   if (filter.name !== undefined) {
     parts.push("t.name = ?");

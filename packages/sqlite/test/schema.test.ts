@@ -41,7 +41,7 @@ describe("sqlite schema and migrations", () => {
         expect.arrayContaining([
           "tasks_dequeue",
           "tasks_expiry",
-          "tasks_status",
+          "tasks_lease",
           "task_deps_dep",
           "results_expiry",
           "events_task",
@@ -127,7 +127,7 @@ describe("sqlite schema and migrations", () => {
       expect(text).toMatch(/SEARCH d USING PRIMARY KEY \(task_id=\?\)/);
 
       const lease = plan(db, RECOVER_RETRY, [now, now, now, 10]).join("\n");
-      expect(lease).toMatch(/USING INDEX tasks_status \(status=\?\)/);
+      expect(lease).toMatch(/USING INDEX tasks_lease \(lease_until<\?\)/);
       expect(lease).not.toMatch(/SCAN/);
       const expire = plan(db, EXPIRE, [now, now, now, 10]).join("\n");
       expect(expire).toMatch(/USING (COVERING )?INDEX tasks_expiry/);

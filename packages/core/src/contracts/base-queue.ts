@@ -207,6 +207,7 @@ export abstract class BaseQueue implements TaskQueue {
 
   /** Dependencies must exist (stored or in the same batch); a dead dependency cancels the task at once. */
   private async gateDependencies(prepared: PreparedTask[], now: Date): Promise<void> {
+    if (!prepared.some((p) => p.task.dependsOn.length > 0)) return;
     const batchIds = new Set(prepared.map((p) => p.task.id));
     const known = new Map<string, TaskStatus>();
     for (const [i, p] of prepared.entries()) {

@@ -130,7 +130,11 @@ export function prepareTask(
     );
   }
   const metadataJson = JSON.stringify(toJson(metadata, f("metadata"), new Set()));
-  const size = Buffer.byteLength(argsJson) + Buffer.byteLength(metadataJson);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: count bytes only when that bound is over the limit.
+  const size =
+    (argsJson.length + metadataJson.length) * 3 <= limits.maxPayloadBytes
+      ? 0
+      : Buffer.byteLength(argsJson) + Buffer.byteLength(metadataJson);
   if (size > limits.maxPayloadBytes) {
     throw new ValidationError(
       f("args"),
@@ -172,7 +176,10 @@ export function prepareTask(
       `${f("dependsOn")}: expected an array of task ids, got ${describe(depsIn)}`,
     );
   }
-  const dependsOn = [...new Set(depsIn.map((d, i) => validateId(d, `${f("dependsOn")}[${i}]`)))];
+  const dependsOn =
+    depsIn.length === 0
+      ? []
+      : [...new Set(depsIn.map((d, i) => validateId(d, `${f("dependsOn")}[${i}]`)))];
   if (dependsOn.includes(id)) {
     throw new ValidationError(
       f("dependsOn"),
@@ -204,7 +211,10 @@ export function prepareTask(
     expiresAt,
     attempts: 0,
     maxRetries,
-    retry: normalizeRetry(input.retry, f("retry")),
+    retry:
+      input.retry === undefined
+        ? { ...DEFAULT_RETRY_POLICY }
+        : normalizeRetry(input.retry, f("retry")),
     timeoutMs,
     dependsOn,
     storeResult: input.storeResult ?? true,

@@ -45,7 +45,9 @@ export class Attempt {
   constructor(task: Task, rt: WorkerRuntime) {
     this.task = task;
     this.#rt = rt;
-    this.#record(ATTEMPT_EVENTS.claimed, { leaseUntil: task.leaseUntil?.toISOString() ?? null });
+    if (rt.recorder.enabled) {
+      this.#record(ATTEMPT_EVENTS.claimed, { leaseUntil: task.leaseUntil?.toISOString() ?? null });
+    }
   }
 
   get state(): AttemptState {
@@ -208,7 +210,10 @@ export class Attempt {
       atomic: rt.atomicResults,
     });
     if (!done) return this.#lost();
-    this.#move(AttemptState.succeeded, { durationMs: Date.now() - this.#startedAt.getTime() });
+    this.#move(
+      AttemptState.succeeded,
+      rt.recorder.enabled ? { durationMs: Date.now() - this.#startedAt.getTime() } : undefined,
+    );
     rt.stats.succeeded++;
     rt.hub.finished(task.id, result ?? null);
   }
@@ -332,6 +337,7 @@ export class Attempt {
   }
 
   #record(type: TaskEventType, data?: Record<string, unknown>): void {
+    if (!this.#rt.recorder.enabled) return;
     this.#rt.recorder.record({
       taskId: this.task.id,
       type,
