@@ -1,6 +1,13 @@
 import { uuidv7 } from "@omniq/core";
 import { AsyncSQLiteQueue } from "@omniq/sqlite";
-import { CLAIM, COMPLETE, INSERT_LEAN } from "@omniq/sqlite/sql";
+import {
+  CLAIM,
+  COMPLETE,
+  COMPLETE_MANY,
+  INSERT_LEAN,
+  insertLeanRows,
+  LEAN_ROWS_MAX,
+} from "@omniq/sqlite/sql";
 import Database from "better-sqlite3";
 import type { StorageHandle, StorageImpl } from "./storage-impl.js";
 
@@ -21,8 +28,8 @@ export const rawFloor: StorageImpl = {
   name: "raw better-sqlite3 (floor)",
   floor: true,
   claimNote: "UPDATE…RETURNING claim + UPDATE complete",
-  bulkNote: "lean INSERTs, 1 tx per 1000",
-  batchNote: "claim LIMIT 100 + 1 tx of 100 UPDATEs",
+  bulkNote: "64-row lean INSERTs, 1 tx per 1000",
+  batchNote: "claim LIMIT 100 + one COMPLETE_MANY UPDATE",
   async open(path: string): Promise<StorageHandle> {
     const schema = new AsyncSQLiteQueue({ path });
     await schema.init();
@@ -39,13 +46,26 @@ export const rawFloor: StorageImpl = {
     const insertOne = (i: number, now: number) =>
       insert.run(uuidv7(now), "default", "bench", `[${i}]`, 0, now, 3, now, now);
 
+    // The statements OmniQ runs for bulk enqueue: multi-row INSERTs of up to LEAN_ROWS_MAX rows.
+    const insertRows = new Map<number, Database.Statement>();
     const bulk = db.transaction((from: number, count: number) => {
       const now = Date.now();
-      for (let i = 0; i < count; i++) insertOne(from + i, now);
+      for (let i = 0; i < count; i += LEAN_ROWS_MAX) {
+        const rows = Math.min(LEAN_ROWS_MAX, count - i);
+        let stmt = insertRows.get(rows);
+        if (!stmt) insertRows.set(rows, (stmt = db.prepare(insertLeanRows(rows))));
+        const params: unknown[] = [];
+        for (let j = 0; j < rows; j++) {
+          params.push(uuidv7(now), "default", "bench", `[${from + i + j}]`, 0, now, 3, now, now);
+        }
+        stmt.run(params);
+      }
     });
+    // ...and for batched completions: one UPDATE over a JSON array of ids.
+    const completeMany = db.prepare(COMPLETE_MANY);
     const completeAll = db.transaction((rows: Array<{ id: string }>) => {
       const now = Date.now();
-      for (const r of rows) complete.get(now, now, r.id, WORKER);
+      completeMany.all(now, now, JSON.stringify(rows.map((r) => r.id)), WORKER);
     });
     const claimRows = (limit: number) => {
       const now = Date.now();
