@@ -53,7 +53,10 @@ export const rawFloor: StorageImpl = {
       for (let i = 0; i < count; i += LEAN_ROWS_MAX) {
         const rows = Math.min(LEAN_ROWS_MAX, count - i);
         let stmt = insertRows.get(rows);
-        if (!stmt) insertRows.set(rows, (stmt = db.prepare(insertLeanRows(rows))));
+        if (!stmt) {
+          stmt = db.prepare(insertLeanRows(rows));
+          insertRows.set(rows, stmt);
+        }
         const params: unknown[] = [];
         for (let j = 0; j < rows; j++) {
           params.push(uuidv7(now), "default", "bench", `[${from + i + j}]`, 0, now, 3, now, now);

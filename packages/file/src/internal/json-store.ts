@@ -42,14 +42,21 @@ export class JsonStore {
     version: string,
     check: (v: unknown) => T,
   ): Promise<Versioned<T> | null> {
-    let value: T;
     try {
-      value = check(JSON.parse(decoder.decode(data)));
-    } catch (err) {
-      await this.setAside(key, data, version, (err as Error).message ?? String(err));
-      return null;
+      return { value: check(JSON.parse(decoder.decode(data))), version };
+    } catch {
+      // A torn read (a store that acknowledged a write before it was fully visible) must not
+      // cost a valid file: read once more before setting anything aside.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const again = await this.target.read(key);
+      if (!again) return null;
+      try {
+        return { value: check(JSON.parse(decoder.decode(again.data))), version: again.version };
+      } catch (err) {
+        await this.setAside(key, again.data, again.version, (err as Error).message ?? String(err));
+        return null;
+      }
     }
-    return { value, version };
   }
 
   /** Moves a corrupt file to `corrupt/<key>` (unless it changed meanwhile) and reports it. */
