@@ -67,14 +67,7 @@ export class AsyncSQLiteEventStorage extends BaseEventStorage {
   }
 
   protected async openStore(): Promise<void> {
-    const handle = this.#source ? this.#source.handle() : SqliteHandle.acquire(this.#options);
-    try {
-      await handle.ready();
-    } catch (err) {
-      handle.release();
-      throw err;
-    }
-    this.#handle = handle;
+    this.#handle = await SqliteHandle.open(this.#options, this.#source);
   }
 
   protected async closeStore(): Promise<void> {

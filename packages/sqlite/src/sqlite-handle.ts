@@ -75,6 +75,24 @@ export class SqliteHandle {
   }
 
   /**
+   * Acquires the handle a component opens with (its `source`'s shared one, else its own for
+   * `options`) and waits until it is ready (migrated); released again if that fails.
+   */
+  static async open(
+    options: SQLiteConnectionOptions,
+    source?: HandleSource,
+  ): Promise<SqliteHandle> {
+    const handle = source ? source.handle() : SqliteHandle.acquire(options);
+    try {
+      await handle.ready();
+    } catch (err) {
+      handle.release();
+      throw err;
+    }
+    return handle;
+  }
+
+  /**
    * The handle for these options: the existing one when `database` is already in use by
    * another component (its reference count goes up), else a new connection.
    */

@@ -162,14 +162,7 @@ export class AsyncSQLiteQueue extends BaseQueue implements ResultSharingQueue, C
   }
 
   protected async openStore(): Promise<void> {
-    const handle = this.#source ? this.#source.handle() : SqliteHandle.acquire(this.#options);
-    try {
-      await handle.ready();
-    } catch (err) {
-      handle.release();
-      throw err;
-    }
-    this.#handle = handle;
+    this.#handle = await SqliteHandle.open(this.#options, this.#source);
   }
 
   protected async closeStore(): Promise<void> {
