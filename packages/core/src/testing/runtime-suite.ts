@@ -5,6 +5,7 @@ import { AsyncOmniQ } from "../omniq/async-omniq.js";
 import { claimCases } from "./runtime-cases-claim.js";
 import { controlCases } from "./runtime-cases-control.js";
 import { observeCases } from "./runtime-cases-observe.js";
+import { prefetchCases } from "./runtime-cases-prefetch.js";
 import { runCases } from "./runtime-cases-run.js";
 import type { RuntimeComponents, RuntimeHarness } from "./runtime-kit.js";
 
@@ -63,7 +64,7 @@ export function runtimeConformance(options: RuntimeConformanceOptions): void {
         return { omniq, queue: c.queue, results, events };
       },
     };
-    for (const group of [runCases, controlCases, claimCases, observeCases]) {
+    for (const group of [runCases, controlCases, claimCases, prefetchCases, observeCases]) {
       describe(group.name, () => {
         for (const c of group.cases) it(c.name, () => c.run(harness), 10_000);
       });

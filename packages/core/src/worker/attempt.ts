@@ -34,7 +34,10 @@ function brief(e: TaskError): Record<string, unknown> {
 export class Attempt {
   readonly task: Task;
   readonly #rt: WorkerRuntime;
-  readonly #controller = new AbortController();
+  /** Made when the handler first reads `ctx.signal` (most never do: an AbortController per task costs). */
+  #controller: AbortController | undefined;
+  /** Rejects the wait for the handler when the attempt is aborted. */
+  #rejectWait: ((reason: Error) => void) | undefined;
   #state: AttemptState = AttemptState.claimed;
   #abortKind: AbortKind | undefined;
   #cancelled = false;
@@ -64,7 +67,18 @@ export class Attempt {
     if (kind === "cancelled") this.#cancelled = true;
     if (this.#settling || this.#abortKind) return;
     this.#abortKind = kind;
-    this.#controller.abort(this.#reason(kind));
+    const reason = this.#reason(kind);
+    this.#controller?.abort(reason);
+    this.#rejectWait?.(reason);
+  }
+
+  /** The handler's signal, made on first use (already aborted if the attempt was). */
+  #signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abortKind) this.#controller.abort(this.#reason(this.#abortKind));
+    }
+    return this.#controller.signal;
   }
 
   /** Gives a claimed task back without running it (claimed while stopping). */
@@ -73,32 +87,36 @@ export class Attempt {
     await this.#settle({ aborted: "stopping" });
   }
 
-  /** Runs the attempt; `onHandlerDone` is called once the handler's slot is free. */
+  /**
+   * Runs the attempt; `onHandlerDone` is called once the handler's slot is free. An attempt
+   * aborted before it ran (a claimed-ahead task that was cancelled, lost its lease or is
+   * given back on stop) settles without calling the handler.
+   */
   async run(onHandlerDone: () => void): Promise<void> {
     const { task } = this;
-    const rt = this.#rt;
     this.#startedAt = new Date();
     this.#move(AttemptState.running);
-    const heartbeatMs = Math.max(1, Math.floor(rt.leaseMs / 3));
-    const renewTimer = setInterval(() => void this.#renew(), heartbeatMs);
-    renewTimer.unref?.();
+    if (this.#abortKind) {
+      this.#settling = true;
+      onHandlerDone();
+      await this.#settle({ aborted: this.#abortKind });
+      return;
+    }
     const timeoutTimer =
       task.timeoutMs === null ? undefined : setTimeout(() => this.abort("timeout"), task.timeoutMs);
-    const aborted = new Promise<never>((_, reject) => {
-      const signal = this.#controller.signal;
-      if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-    });
-    aborted.catch(() => undefined);
     let outcome: Outcome;
     try {
-      const value = await Promise.race([this.#execute(), aborted]);
+      const running = this.#execute();
+      const value = await new Promise<unknown>((resolve, reject) => {
+        this.#rejectWait = reject;
+        running.then(resolve, reject);
+      });
       outcome = { ok: true, value };
     } catch (error) {
       outcome = this.#abortKind ? { aborted: this.#abortKind } : { ok: false, error };
     } finally {
       this.#settling = true;
-      clearInterval(renewTimer);
+      this.#rejectWait = undefined;
       if (timeoutTimer) clearTimeout(timeoutTimer);
       onHandlerDone();
     }
@@ -106,10 +124,13 @@ export class Attempt {
   }
 
   #execute(): Promise<unknown> {
+    const signal = (): AbortSignal => this.#signal();
     const ctx: TaskContext = {
       task: this.task,
       attempt: this.task.attempts,
-      signal: this.#controller.signal,
+      get signal() {
+        return signal();
+      },
       workerId: this.#rt.workerId,
       heartbeat: async () => {
         await this.#guard(() =>
@@ -145,7 +166,8 @@ export class Attempt {
     }
   }
 
-  async #renew(): Promise<void> {
+  /** Extends the lease (the worker calls this every `leaseMs / 3` for each task it holds). */
+  async renew(): Promise<void> {
     if (this.#renewing || this.#settling) return;
     this.#renewing = true;
     try {
@@ -263,7 +285,8 @@ export class Attempt {
   }
 
   async #release(): Promise<void> {
-    await this.#rt.queue.release(this.task.id, this.#rt.workerId);
+    // Back in line where it was (its original runAt), not behind everything enqueued since.
+    await this.#rt.queue.release(this.task.id, this.#rt.workerId, { runAt: this.task.runAt });
     this.#move(AttemptState.released);
     this.#rt.stats.released++;
     this.#rt.hub.enqueued(this.task.queue);

@@ -9,13 +9,22 @@ export interface WorkerOptions {
   queues?: readonly string[];
   /** Handlers running at once. @defaultValue 10 */
   concurrency?: number;
-  /** Lease length; renewed every `leaseMs / 3` while the handler runs. @defaultValue 30_000 */
+  /** Lease length; renewed every `leaseMs / 3` while the worker holds the task. @defaultValue 30_000 */
   leaseMs?: number;
   /** Adaptive poll interval when idle: starts at `min`, doubles up to `max`. @defaultValue { min: 5, max: 1000 } */
   pollIntervalMs?: { min?: number; max?: number };
   /** On stop, how long in-flight tasks may finish before they are aborted and released. @defaultValue 10_000 */
   gracefulStopMs?: number;
-  /** Most tasks claimed in one `dequeueMany` (also bounded by free slots). @defaultValue concurrency */
+  /**
+   * Most tasks claimed ahead of free slots (like Celery's prefetch or graphile-worker's local
+   * queue): they are leased to this worker and start as slots free up, so a fast handler does
+   * not wait for a claim round-trip. The worker claims ahead only as many as it expects to
+   * start within {@link PREFETCH_WINDOW_MS} (from the average handler duration so far), so
+   * slow tasks are not hoarded away from other workers; `0` turns it off.
+   * @defaultValue 100
+   */
+  prefetch?: number;
+  /** Most tasks claimed in one `dequeueMany` (also bounded by free slots plus `prefetch`). @defaultValue concurrency + prefetch */
   batchSize?: number;
   /** Runs the handlers. The worker closes it on stop. @defaultValue in-process, from the `AsyncOmniQ` registry */
   executor?: TaskExecutor;
@@ -46,6 +55,7 @@ export interface ResolvedWorkerOptions {
   pollMin: number;
   pollMax: number;
   gracefulStopMs: number;
+  prefetch: number;
   batchSize: number;
   handleSignals: boolean | undefined;
   schedules: boolean;
@@ -61,6 +71,7 @@ export const WORKER_DEFAULTS = {
   leaseMs: 30_000,
   pollIntervalMs: { min: 5, max: 1000 },
   gracefulStopMs: 10_000,
+  prefetch: 100,
   schedules: true,
   scheduleTickMs: 1000,
   maintenanceMs: 1000,
@@ -76,6 +87,12 @@ function int(value: unknown, field: string, min: number): number {
   }
   return value;
 }
+
+/**
+ * A worker claims ahead only the tasks it expects to start within this many milliseconds,
+ * judged from the average duration of its handlers (see `WorkerOptions.prefetch`).
+ */
+export const PREFETCH_WINDOW_MS = 50;
 
 /** Validates worker options and fills defaults; errors name the option. */
 export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
@@ -95,6 +112,7 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
     "pollIntervalMs.max",
     pollMin,
   );
+  const prefetch = int(options.prefetch ?? WORKER_DEFAULTS.prefetch, "prefetch", 0);
   return {
     queues: [...new Set(queues)],
     concurrency,
@@ -106,7 +124,8 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
       "gracefulStopMs",
       0,
     ),
-    batchSize: int(options.batchSize ?? concurrency, "batchSize", 1),
+    prefetch,
+    batchSize: int(options.batchSize ?? concurrency + prefetch, "batchSize", 1),
     handleSignals: options.handleSignals,
     schedules: options.schedules ?? WORKER_DEFAULTS.schedules,
     scheduleTickMs: int(

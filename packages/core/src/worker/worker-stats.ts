@@ -20,6 +20,8 @@ export interface WorkerStats {
   schedulesFired: number;
   /** Handlers running now. */
   inFlight: number;
+  /** Tasks claimed ahead (leased to this worker) waiting for a free slot. */
+  prefetched: number;
 }
 
 export function emptyStats(): WorkerStats {
@@ -36,5 +38,6 @@ export function emptyStats(): WorkerStats {
     recovered: 0,
     schedulesFired: 0,
     inFlight: 0,
+    prefetched: 0,
   };
 }

@@ -16,6 +16,7 @@ import type { TaskExecutor } from "./task-executor.js";
 import { type WakeHub, wakeHubFor } from "./wake-hub.js";
 import { Wakeup } from "./wakeup.js";
 import {
+  PREFETCH_WINDOW_MS,
   type ResolvedWorkerOptions,
   resolveWorkerOptions,
   type WorkerOptions,
@@ -78,7 +79,13 @@ export class Worker {
   readonly #maintenance: WorkerMaintenance;
   readonly #scheduleWaker: ScheduleWaker;
   readonly #stats = emptyStats();
+  /** Every attempt this worker holds a lease for: running, settling or claimed ahead. */
   readonly #active = new Map<string, Attempt>();
+  /** Claimed ahead (prefetched), in claim order; started as slots free up. */
+  #buffer: Attempt[] = [];
+  /** Average handler duration (ms, moving average); undefined until one has finished. */
+  #avgHandlerMs: number | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
   readonly #attempts = new Set<Promise<void>>();
   readonly #wake = new Wakeup();
   readonly #tickWake = new Wakeup();
@@ -123,7 +130,7 @@ export class Worker {
       executor,
       batcher: new CompletionBatcher(components.queue, components.results, {
         flushMs: this.options.completionFlushMs,
-        maxBatch: Math.max(this.options.concurrency, 1),
+        maxBatch: this.options.concurrency + this.options.prefetch,
         logger: this.#logger,
       }),
       logger: this.#logger,
@@ -147,7 +154,7 @@ export class Worker {
 
   /** Counters since start (a copy). */
   get stats(): WorkerStats {
-    return { ...this.#stats, inFlight: this.#handlers };
+    return { ...this.#stats, inFlight: this.#handlers, prefetched: this.#buffer.length };
   }
 
   /** Starts claiming; resolves once started. Signals are handled only if `handleSignals: true`. */
@@ -261,6 +268,9 @@ export class Worker {
     );
     await this.#maintenance.sweep();
     if (this.options.schedules) await this.#checkSchedules();
+    const renewMs = Math.max(1, Math.floor(this.options.leaseMs / 3));
+    this.#renewTimer = setInterval(() => this.#renewLeases(), renewMs);
+    this.#renewTimer.unref?.();
     this.#loopDone = this.#loop();
     this.#tickerDone = this.#ticker();
   }
@@ -273,6 +283,8 @@ export class Worker {
     this.#tickWake.wake();
     await this.#loopDone;
     await this.#tickerDone;
+    // Claimed ahead but not started: back to the queue at once, without using an attempt.
+    for (const attempt of this.#buffer.splice(0)) this.#track(attempt, attempt.giveBack());
     if (this.#attempts.size > 0) {
       const graceOver = this.#graceWake.wait(gracefulStopMs);
       const settled = this.#allSettled();
@@ -281,6 +293,7 @@ export class Worker {
     }
     for (const attempt of this.#active.values()) attempt.abort("stopping");
     await this.#allSettled();
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.#rt.batcher.flush();
     for (const off of this.#unsubscribe.splice(0)) off();
     await this.#closeExecutor();
@@ -311,24 +324,38 @@ export class Worker {
     this.#state = to;
   }
 
+  /** How many tasks to hold beyond the running ones: what should start within the window. */
+  #prefetchLimit(): number {
+    const { prefetch, concurrency } = this.options;
+    const avg = this.#avgHandlerMs;
+    if (prefetch === 0 || avg === undefined) return 0;
+    return Math.min(
+      prefetch,
+      Math.floor((concurrency * PREFETCH_WINDOW_MS) / Math.max(avg, 0.001)),
+    );
+  }
+
   async #loop(): Promise<void> {
     const { concurrency, batchSize, queues, leaseMs, pollMin, pollMax } = this.options;
     const backoff = new PollBackoff(pollMin, pollMax);
     while (this.#state === WorkerState.running) {
-      if (this.#handlers >= concurrency) {
+      const ahead = this.#prefetchLimit();
+      // Claim when a slot is idle, or when the claimed-ahead tasks have run down to half.
+      if (this.#handlers >= concurrency && this.#buffer.length > ahead / 2) {
         await this.#wake.wait(pollMax);
         continue;
       }
       // Let handlers finishing in this same turn free their slots too: one bigger claim, not many small ones.
       if (this.#handlers > 0) await new Promise((r) => setImmediate(r));
-      const free = concurrency - this.#handlers;
+      const room = concurrency + this.#prefetchLimit() - this.#handlers - this.#buffer.length;
+      if (room <= 0) continue;
       let tasks: Task[];
       try {
         tasks = await this.#queue.dequeueMany({
           queues,
           workerId: this.id,
           leaseMs,
-          limit: Math.min(free, batchSize),
+          limit: Math.min(room, batchSize),
         });
       } catch (err) {
         if (err instanceof ClosedError) {
@@ -345,7 +372,11 @@ export class Worker {
         for (const task of tasks) this.#begin(task);
         continue;
       }
-      if (this.#attempts.size === 0 && this.#rt.batcher.pending === 0) {
+      if (
+        this.#attempts.size === 0 &&
+        this.#buffer.length === 0 &&
+        this.#rt.batcher.pending === 0
+      ) {
         for (const w of this.#idleWaiters) w();
         this.#idleWaiters.clear();
       }
@@ -364,15 +395,31 @@ export class Worker {
       this.#track(attempt, attempt.giveBack());
       return;
     }
-    this.#handlers++;
     this.#active.set(task.id, attempt);
+    if (this.#handlers < this.options.concurrency) this.#startAttempt(attempt);
+    else this.#buffer.push(attempt);
+  }
+
+  #startAttempt(attempt: Attempt): void {
+    this.#handlers++;
+    const t0 = performance.now();
     this.#track(
       attempt,
       attempt.run(() => {
         this.#handlers--;
+        const ms = performance.now() - t0;
+        this.#avgHandlerMs =
+          this.#avgHandlerMs === undefined ? ms : this.#avgHandlerMs * 0.9 + ms * 0.1;
+        const next = this.#state === WorkerState.running ? this.#buffer.shift() : undefined;
+        if (next) this.#startAttempt(next);
         this.#wake.wake();
       }),
     );
+  }
+
+  /** Extends the lease of every task held: running, and claimed ahead. */
+  #renewLeases(): void {
+    for (const attempt of this.#active.values()) void attempt.renew();
   }
 
   #track(attempt: Attempt, run: Promise<void>): void {
