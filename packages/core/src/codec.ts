@@ -37,7 +37,9 @@ export function encode(value: unknown, path = "value"): string {
 
 /** Decodes what {@link encode} wrote. */
 export function decode<T = unknown>(text: string): T {
-  return fromJson(JSON.parse(text)) as T;
+  const parsed: unknown = JSON.parse(text);
+  // Without the tag anywhere in the text there is nothing to rebuild: skip the walk.
+  return (text.includes(TAG) ? fromJson(parsed) : parsed) as T;
 }
 
 /** Rebuilds tagged values in an already parsed JSON value (the inverse of {@link toJson}). */
