@@ -139,7 +139,11 @@ export class AsyncMemoryQueue extends BaseQueue {
   #claimable(task: Task, now: number): boolean {
     if (task.status !== "pending" || task.runAt.getTime() > now) return false;
     if (task.expiresAt && task.expiresAt.getTime() <= now) return false;
-    return task.dependsOn.every((dep) => this.#tasks.get(dep)?.task.status === "success");
+    // A dependency that no longer exists was purged after it finished (a failed one would have
+    // cancelled this task already) or deleted by hand: it no longer blocks.
+    return task.dependsOn.every(
+      (dep) => (this.#tasks.get(dep)?.task.status ?? "success") === "success",
+    );
   }
 
   protected async updateTask(id: string, guard: TaskGuard, patch: TaskPatch): Promise<Task | null> {

@@ -142,6 +142,23 @@ export const claimCases: CaseGroup<Q> = {
       },
     },
     {
+      name: "a dependency that no longer exists (purged after success, or deleted) does not block",
+      async run(q) {
+        const a = await q.enqueue({ id: "gone-a", name: "n", priority: 10 });
+        const b = await q.enqueue({ id: "gone-b", name: "n", dependsOn: [a.id] });
+        expect((await q.dequeue({ workerId: "w1" }))!.id).toBe(a.id);
+        await q.complete(a.id, "w1");
+        expect(await q.purge({ statuses: ["success"] })).toBe(1);
+        expect(await q.dequeue({ workerId: "w1" })).toMatchObject({ id: b.id });
+
+        const c = await q.enqueue({ id: "gone-c", name: "n", runAt: inMs(60_000) });
+        const d = await q.enqueue({ id: "gone-d", name: "n", dependsOn: [c.id] });
+        expect(await q.dequeue({ workerId: "w1" })).toBeNull();
+        expect(await q.delete(c.id)).toBe(true);
+        expect(await q.dequeue({ workerId: "w1" })).toMatchObject({ id: d.id });
+      },
+    },
+    {
       name: "dependencies in the same enqueueMany batch are accepted and gate the dependent",
       async run(q) {
         const [a, b] = await q.enqueueMany([

@@ -435,7 +435,7 @@ export class Worker {
   #wakeAt(at: number): void {
     if (this.#state !== WorkerState.running) return;
     const delay = at - Date.now();
-    if (delay <= 1) {
+    if (delay <= 0) {
       this.#wake.wake();
       return;
     }
@@ -445,7 +445,10 @@ export class Worker {
     this.#dueTimer = setTimeout(() => {
       this.#dueTimer = undefined;
       this.#dueAt = Number.POSITIVE_INFINITY;
-      this.#wake.wake();
+      // A timer can fire a millisecond before the wall clock reaches `at` (timers run on a
+      // monotonic clock): a claim then would find nothing due, so wait out the rest.
+      if (Date.now() < at) this.#wakeAt(at);
+      else this.#wake.wake();
     }, delay);
     this.#dueTimer.unref?.();
   }
