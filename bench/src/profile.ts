@@ -4,7 +4,8 @@
  * hotspot named in docs/benchmarks.md can be checked again after a change.
  *
  * Cases: enqueue, bulk, claim, batch (AsyncSQLiteQueue), runtime (worker at concurrency 10),
- * file-memory, file-local (AsyncFileQueue enqueue+claim+complete).
+ * file-memory, file-local, file-zenfs (AsyncFileQueue enqueue+claim+complete, as `pnpm bench
+ * file` measures it).
  */
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 const CASES: Record<string, (dir: string, n: number) => Promise<() => Promise<void>>> = {
@@ -70,6 +72,9 @@ const CASES: Record<string, (dir: string, n: number) => Promise<() => Promise<vo
   async "file-local"(dir, n) {
     return cycle(new AsyncFileQueue({ baseDir: join(dir, "files") }), n);
   },
+  async "file-zenfs"(_dir, n) {
+    return cycle(new AsyncFileQueue({ target: { kind: "zenfs", baseDir: "/omniq-profile" } }), n);
+  },
 };
 
 async function sqlite(dir: string): Promise<AsyncSQLiteQueue> {
@@ -121,21 +126,52 @@ async function main(): Promise<void> {
 
   const nodes = profile.nodes as ProfileNode[];
   const total = nodes.reduce((s, node) => s + (node.hitCount ?? 0), 0);
-  const self = new Map<string, number>();
-  for (const node of nodes) {
+  const keyOf = (node: ProfileNode): string => {
     const f = node.callFrame;
     const where = f.url
       ? `${f.url.replace(/^.*\/(packages|node_modules)\//, "$1/")}:${f.lineNumber + 1}`
       : "";
-    const key = `${f.functionName || "(anonymous)"} ${where}`.trim();
+    return `${f.functionName || "(anonymous)"} ${where}`.trim();
+  };
+  const self = new Map<string, number>();
+  for (const node of nodes) {
+    const key = keyOf(node);
     self.set(key, (self.get(key) ?? 0) + (node.hitCount ?? 0));
   }
+  // Inclusive time: each function counted once per stack (recursion is not counted twice).
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const inclusive = new Map<string, number>();
+  const hitsBelow = new Map<number, number>();
+  const sumBelow = (node: ProfileNode): number => {
+    let s = node.hitCount ?? 0;
+    for (const c of node.children ?? []) s += sumBelow(byId.get(c)!);
+    hitsBelow.set(node.id, s);
+    return s;
+  };
+  const root = nodes[0]!;
+  sumBelow(root);
+  const onStack = new Map<string, number>();
+  const walk = (node: ProfileNode): void => {
+    const key = keyOf(node);
+    const depth = onStack.get(key) ?? 0;
+    if (depth === 0) inclusive.set(key, (inclusive.get(key) ?? 0) + hitsBelow.get(node.id)!);
+    onStack.set(key, depth + 1);
+    for (const c of node.children ?? []) walk(byId.get(c)!);
+    onStack.set(key, depth);
+  };
+  walk(root);
+  const pct = (v: number) => `${((v / total) * 100).toFixed(1)}%`;
   const rows = [...self.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25)
-    .map(([k, v]) => [`${((v / total) * 100).toFixed(1)}%`, k]);
+    .map(([k, v]) => [pct(v), pct(inclusive.get(k) ?? 0), k]);
+  const incRows = [...inclusive.entries()]
+    .filter(([k]) => !k.startsWith("(root)") && !k.startsWith("(program)"))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([k, v]) => [pct(v), pct(self.get(k) ?? 0), k]);
   process.stdout.write(
-    `${name}: ${n} tasks in ${ms.toFixed(0)} ms (${Math.round((n / ms) * 1000)} tasks/s); self time by function:\n${table(["self", "function"], rows)}\n`,
+    `${name}: ${n} tasks in ${ms.toFixed(0)} ms (${Math.round((n / ms) * 1000)} tasks/s); self time by function:\n${table(["self", "total", "function"], rows)}\n\ntotal (inclusive) time by function:\n${table(["total", "self", "function"], incRows)}\n`,
   );
 }
 

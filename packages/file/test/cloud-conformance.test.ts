@@ -7,17 +7,16 @@
  * S3, Azure and GCS.
  *
  * Blocking twins (FileQueue / FileResultStorage / FileEventStorage): queue and results on S3
- * here; all three on Azure in cloud-conformance-azure-blocking.test.ts. A blocking case costs
- * ~0.5-0.7 s on 2 cores, mostly starting its worker thread and loading the SDK in it, so all of
- * them in one file would take ~2.5 min: this split keeps each file under ~90 s, and every
- * blocking suite runs on at least one cloud (queue and results on two).
+ * here; all three on Azure in cloud-conformance-azure-blocking.test.ts; all three on GCS and
+ * events on S3 in cloud-conformance-blocking-gcs.test.ts. A blocking case costs ~0.5-0.7 s on
+ * 2 cores, mostly starting its worker thread and loading the SDK in it, so all of them in one
+ * file would take minutes: this split keeps each file under ~90 s, and every blocking suite
+ * runs on every cloud.
  * A blocking call parks the calling thread (Atomics.wait) until its worker thread answers, so
  * the server must not answer from this thread's event loop: startS3's conditional-write layer
  * does (it lives in the process that called startS3), so this file runs S3 in a child process
  * (fixtures/cloud-server.mjs), for the async suites too.
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { BlobServiceClient } from "@azure/storage-blob";
 import {
   blockingQueueConformance,
@@ -31,13 +30,13 @@ import { afterAll, beforeAll } from "vitest";
 // The blocking twins rebuild the async classes in a worker thread that imports the built files.
 import { FileQueue, FileResultStorage } from "../dist/index.js";
 import { AsyncFileEventStorage, AsyncFileQueue, AsyncFileResultStorage } from "../src/index.js";
+import { forkServer, type ServerChild, s3OptionsOf } from "./cloud-server-child.js";
 
 const BUCKET = "omniq-cloud-conformance";
-const SERVER = fileURLToPath(new URL("./fixtures/cloud-server.mjs", import.meta.url));
 
 let azurite: AzuriteServer;
 let gcs: GcsServer;
-let s3Child: ChildProcess | undefined;
+let s3Child: ServerChild | undefined;
 let s3Options: Record<string, unknown>;
 
 let n = 0;
@@ -58,38 +57,12 @@ const gcsWhere = (label: string): Where => ({
   storageOptions: { apiEndpoint: gcs.apiEndpoint, projectId: gcs.projectId },
 });
 
-/** Starts fixtures/cloud-server.mjs and resolves with its connection details. */
-function forkServer(kind: string): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = fork(SERVER, [kind, BUCKET], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-    env: { ...process.env, NODE_OPTIONS: "" },
-    execArgv: [],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (b: Buffer) => {
-      out += b.toString();
-      const m = /ready (\{.*\})\n/.exec(out);
-      if (m) resolve({ child, info: JSON.parse(m[1]!) as Record<string, unknown> });
-    });
-    child.once("exit", (code, signal) =>
-      reject(new Error(`cloud-server ${kind} exited early (${code ?? signal}): ${out}`)),
-    );
-  });
-}
-
 beforeAll(async () => {
-  const [a, b, c] = await Promise.all([forkServer("s3"), startAzurite(), startGcs()]);
-  s3Child = a.child;
+  const [a, b, c] = await Promise.all([forkServer("s3", [BUCKET]), startAzurite(), startGcs()]);
+  s3Child = a;
   azurite = b;
   gcs = c;
-  const info = a.info;
-  s3Options = {
-    endpoint: info.endpoint,
-    region: info.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-  };
+  s3Options = s3OptionsOf(a.info);
   await gcs.bucket(BUCKET);
   // The Azure target expects its container to exist.
   await BlobServiceClient.fromConnectionString(azurite.connectionString)
@@ -98,13 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const child = s3Child;
-  let exited: Promise<unknown> | undefined;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    exited = new Promise((r) => child.once("exit", r));
-    child.send({ type: "stop" });
-  }
-  await Promise.all([azurite?.stop(), gcs?.stop(), exited]);
+  await Promise.all([azurite?.stop(), gcs?.stop(), s3Child?.stop()]);
 });
 
 // --- async components on all three clouds ------------------------------------------------

@@ -1,10 +1,25 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { GcsBucket, GcsStore } from "./gcs-store.js";
+
+/** What the GCS handlers read of a request: an `IncomingMessage`, or one part of a batch. */
+export interface GcsRequest {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+/** What the GCS handlers write to: a `ServerResponse`, or one part of a batch response. */
+export interface GcsResponse {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
+  end(data?: string | Buffer | Uint8Array): unknown;
+  destroy(): unknown;
+}
 
 /** Per-request context shared by the GCS handlers. */
 export interface GcsContext {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: GcsRequest;
+  res: GcsResponse;
   store: GcsStore;
   query: URLSearchParams;
   /** `http://127.0.0.1:port`, from the Host header. */
@@ -12,7 +27,7 @@ export interface GcsContext {
   projectNumber: string;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: GcsResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=UTF-8",
@@ -22,18 +37,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** Sends a JSON API error: `{ error: { code, message, errors: [{ domain, reason, message }] } }`. */
-export function sendError(
-  res: ServerResponse,
-  code: number,
-  reason: string,
-  message: string,
-): void {
+export function sendError(res: GcsResponse, code: number, reason: string, message: string): void {
   sendJson(res, code, {
     error: { code, message, errors: [{ domain: "global", reason, message }] },
   });
 }
 
-export function preconditionFailed(res: ServerResponse): void {
+export function preconditionFailed(res: GcsResponse): void {
   sendError(
     res,
     412,
@@ -42,7 +52,7 @@ export function preconditionFailed(res: ServerResponse): void {
   );
 }
 
-export function noSuchObject(res: ServerResponse, bucket: string, name: string): void {
+export function noSuchObject(res: GcsResponse, bucket: string, name: string): void {
   sendError(res, 404, "notFound", `No such object: ${bucket}/${name}`);
 }
 
@@ -54,10 +64,7 @@ export function requireBucket(ctx: GcsContext, name: string): GcsBucket | undefi
 }
 
 /** Parses a JSON request body; `{}` for an empty body, undefined (after a 400) if invalid. */
-export function parseJsonBody(
-  res: ServerResponse,
-  body: Buffer,
-): Record<string, unknown> | undefined {
+export function parseJsonBody(res: GcsResponse, body: Buffer): Record<string, unknown> | undefined {
   if (body.length === 0) return {};
   try {
     const v: unknown = JSON.parse(body.toString("utf8"));

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { handleBatch } from "./gcs-batch.js";
 import { readBody } from "./http-util.js";
 import { type GcsContext, parseJsonBody, requireBucket, sendError, sendJson } from "./gcs-http.js";
 import {
@@ -102,6 +103,22 @@ function objectRoute(
 function route(ctx: GcsContext, sessions: Map<string, ResumableSession>, body: Buffer): void {
   const method = (ctx.req.method ?? "GET").toUpperCase();
   const url = new URL(ctx.req.url ?? "/", ctx.baseUrl);
+  if (url.pathname === "/batch/storage/v1") {
+    // Each part goes through `route` again, with its own request, query and captured response.
+    void handleBatch(ctx, body, (req, res, partBody) => {
+      const query = new URL(req.url ?? "/", ctx.baseUrl).searchParams;
+      try {
+        route({ ...ctx, req, res, query }, sessions, partBody);
+      } catch (err) {
+        if (!(err instanceof URIError)) throw err;
+        sendError(res, 400, "invalid", "Malformed URL encoding");
+      }
+    }).catch((err: unknown) => {
+      if (ctx.res.headersSent) ctx.res.destroy();
+      else sendError(ctx.res, 500, "backendError", String(err));
+    });
+    return;
+  }
   let segs = url.pathname.split("/").slice(1);
   if (segs[0] === "download") segs = segs.slice(1); // mediaLink form
   const isUpload = segs[0] === "upload";
@@ -148,8 +165,8 @@ function route(ctx: GcsContext, sessions: Map<string, ResumableSession>, body: B
 }
 
 /**
- * A GCS JSON API test server: buckets, objects, media/multipart/resumable uploads, listing and
- * generation preconditions, all in memory. Every request is handled after its body is fully read,
+ * A GCS JSON API test server: buckets, objects, media/multipart/resumable uploads, listing,
+ * generation preconditions and batch requests (`POST /batch/storage/v1`), all in memory. Every request is handled after its body is fully read,
  * and checks plus writes happen synchronously, so conditional writes are atomic.
  */
 export function createGcsHandler(opts: { projectNumber?: string } = {}): GcsHandler {

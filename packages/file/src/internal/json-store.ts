@@ -30,6 +30,27 @@ export class JsonStore {
   ) {}
 
   async get<T>(key: string, check: (v: unknown) => T): Promise<Versioned<T> | null> {
+    if (this.target.readText) {
+      // The text fast path (memory): no bytes to decode.
+      let got: { text: string; version: string } | null;
+      try {
+        got = await this.target.readText(key);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+        // Not valid UTF-8: the byte path below reports it and sets it aside.
+        got = null;
+        const obj = await this.target.read(key);
+        if (obj) return this.parse(key, obj.data, obj.version, check);
+      }
+      if (!got) return null;
+      try {
+        return { value: check(JSON.parse(got.text)), version: got.version };
+      } catch {
+        const obj = await this.target.read(key);
+        if (!obj) return null;
+        return this.parse(key, obj.data, obj.version, check);
+      }
+    }
     const obj = await this.target.read(key);
     if (!obj) return null;
     return this.parse(key, obj.data, obj.version, check);

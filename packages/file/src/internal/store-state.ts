@@ -30,7 +30,7 @@ export class BoundedMap<K, V> extends Map<K, V> {
     super();
   }
   override set(key: K, value: V): this {
-    if (!this.has(key) && this.size >= this.max) {
+    if (this.size >= this.max && !this.has(key)) {
       const oldest = this.keys().next();
       if (!oldest.done) this.delete(oldest.value);
     }
@@ -58,6 +58,12 @@ export class StoreState {
   /** Event hour markers known to exist (`<queue>/<hour>`). */
   readonly hours = new Set<string>();
   readonly succeeded = new BoundedMap<string, true>(100_000);
+  /**
+   * Lease files this process made stale (their task finished here) and has queued for
+   * deletion: the expired-lease sweep skips them instead of reading them. Removed once the
+   * deletion was tried, so a file whose deletion failed is left to the sweep.
+   */
+  readonly discarding = new Set<string>();
   /** Parsed files by key, valid while the version matches (scans). */
   readonly parsed = new BoundedMap<string, { version: string; value: unknown }>(50_000);
 }

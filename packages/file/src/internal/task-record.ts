@@ -54,8 +54,35 @@ export interface RawTask {
   result?: unknown;
 }
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
+// One task's times are mostly equal (createdAt = updatedAt = runAt; finishedAt = updatedAt),
+// and formatting or parsing an ISO time costs more than the rest of a field's copy: the last
+// conversion each way is remembered.
+let isoMs = Number.NaN;
+let isoText = "";
+let parsedText = "";
+let parsedMs = Number.NaN;
+
+/** `d.toISOString()`, remembering the last one. */
+export function isoOf(d: Date): string {
+  const t = d.getTime();
+  if (t !== isoMs) {
+    isoText = d.toISOString();
+    isoMs = t;
+  }
+  return isoText;
+}
+
+/** `Date.parse(s)` of an ISO time, remembering the last one. */
+export function msOf(s: string): number {
+  if (s !== parsedText) {
+    parsedMs = Date.parse(s);
+    parsedText = s;
+  }
+  return parsedMs;
+}
+
+const iso = (d: Date | null): string | null => (d ? isoOf(d) : null);
+const date = (s: string | null): Date | null => (s === null ? null : new Date(msOf(s)));
 
 /** Builds the stored form of a newly prepared task. */
 export function rawFromPrepared(p: PreparedTask, seq: string): RawTask {
@@ -67,9 +94,9 @@ export function rawFromPrepared(p: PreparedTask, seq: string): RawTask {
     args: JSON.parse(p.argsJson) as unknown[],
     status: t.status,
     priority: t.priority,
-    runAt: t.runAt.toISOString(),
-    createdAt: t.createdAt.toISOString(),
-    updatedAt: t.updatedAt.toISOString(),
+    runAt: isoOf(t.runAt),
+    createdAt: isoOf(t.createdAt),
+    updatedAt: isoOf(t.updatedAt),
     startedAt: iso(t.startedAt),
     finishedAt: iso(t.finishedAt),
     expiresAt: iso(t.expiresAt),
@@ -100,9 +127,9 @@ export function toTask(raw: RawTask): Task {
     args: fromJson(raw.args) as unknown[],
     status: raw.status,
     priority: raw.priority,
-    runAt: new Date(raw.runAt),
-    createdAt: new Date(raw.createdAt),
-    updatedAt: new Date(raw.updatedAt),
+    runAt: new Date(msOf(raw.runAt)),
+    createdAt: new Date(msOf(raw.createdAt)),
+    updatedAt: new Date(msOf(raw.updatedAt)),
     startedAt: date(raw.startedAt),
     finishedAt: date(raw.finishedAt),
     expiresAt: date(raw.expiresAt),
@@ -126,8 +153,9 @@ export function toTask(raw: RawTask): Task {
 /** Applies a core {@link TaskPatch} to a stored task, returning a new one. */
 export function applyPatch(raw: RawTask, patch: TaskPatch): RawTask {
   const out: RawTask = { ...raw };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) continue;
+  for (const k in patch) {
+    const v = (patch as Record<string, unknown>)[k];
+    if (v === undefined || !Object.hasOwn(patch, k)) continue;
     switch (k) {
       case "runAt":
       case "updatedAt":

@@ -9,7 +9,7 @@ import {
 } from "@omniq/core";
 import { layout, parseTime17 } from "../layout.js";
 import type { ListEntry } from "../targets/storage-target.js";
-import { checkEnvelope, type Envelope } from "./envelope.js";
+import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { candidateOf } from "./pending-page.js";
 import type { TaskStore } from "./task-store.js";
 import { checkRawTask, type RawTask, toTask } from "./task-record.js";
@@ -89,7 +89,9 @@ export async function scanAll(store: TaskStore): Promise<Scanned[]> {
     const known = store.state.bodies.get(key);
     if (known && entry.version !== undefined && known.version === entry.version) continue;
     const lease = await readCached<Envelope>(store, entry, checkEnvelope);
-    if (lease && lease.value.base === r.version) r.raw = lease.value.task;
+    if (!lease) continue;
+    const env = envelopeOf(lease);
+    if (env.base === r.version) r.raw = env.task;
   }
   return records;
 }
@@ -180,9 +182,21 @@ export async function findExpiredLeases(
       if (c && c.runAt > Math.max(nowMs, now.getTime())) continue;
       const known = store.state.bodies.get(e.key);
       if (known && e.version !== undefined && known.version === e.version) continue;
-      const lease = await readCached<Envelope>(store, e, checkEnvelope);
+      // Finished here and about to be deleted: stale, nothing to recover.
+      if (store.state.discarding.has(e.key)) continue;
+      // A lease this process holds (claimed here, running or claimed ahead by a worker) is
+      // known as it was written: no read. Workers hold many at once when they claim ahead.
+      const held = c ? store.state.held.get(c.id) : undefined;
+      const lease =
+        held &&
+        e.version !== undefined &&
+        held.leaseVersion === e.version &&
+        held.orderKey === c?.orderKey
+          ? { value: { base: held.base, task: held.raw }, version: held.leaseVersion }
+          : await readCached<Envelope>(store, e, checkEnvelope);
       if (!lease) continue;
-      const t = lease.value.task;
+      const env = envelopeOf(lease);
+      const t = env.task;
       if (t.status === "pending") continue;
       store.state.taken.set(e.key, true);
       const expired =
@@ -192,7 +206,7 @@ export async function findExpiredLeases(
       if (!expired && !stuck) continue;
       const rec = await store.readRecord(t.id);
       const orderKey = e.key.slice(prefix.length, -".json".length);
-      if (!rec || rec.version !== lease.value.base || rec.value.key !== orderKey) {
+      if (!rec || rec.version !== env.base || rec.value.key !== orderKey) {
         await store.target.delete(e.key, lease.version);
         continue;
       }
@@ -206,7 +220,7 @@ export async function findExpiredLeases(
           cached: false,
           queue,
           orderKey,
-          base: lease.value.base,
+          base: env.base,
           leaseVersion: lease.version,
           raw: t,
           claimedHere: false,

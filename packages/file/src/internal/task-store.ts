@@ -8,15 +8,23 @@ import {
   type TaskPatch,
 } from "@omniq/core";
 import { layout, newSeq, orderKey } from "../layout.js";
-import { deleteKeys, type StorageTarget } from "../targets/storage-target.js";
-import { checkEnvelope, type Envelope } from "./envelope.js";
-import { type JsonStore, toBytes, utf8, type Versioned } from "./json-store.js";
-import { type Candidate, candidateOf, PendingPage } from "./pending-page.js";
+import {
+  deleteKeys,
+  type StorageTarget,
+  writeText,
+  writeTextIfAbsent,
+  writeTextIfVersion,
+} from "../targets/storage-target.js";
+import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
+import { type JsonStore, toBytes, type Versioned } from "./json-store.js";
+import { type Candidate, PendingPage } from "./pending-page.js";
 import type { HeldTask, StoreState } from "./store-state.js";
 import {
   applyPatch,
   checkRawTask,
   guardHolds,
+  isoOf,
+  msOf,
   type RawTask,
   rawFromPrepared,
   toTask,
@@ -49,20 +57,26 @@ export type Resolved =
 
 const EMPTY = toBytes({});
 
-/** A pending or lease file: `{base, task}`. */
-const envelopeBytes = (base: string, task: RawTask): Uint8Array =>
-  toBytes({ base, task } satisfies Envelope);
-/** Stale lease files deleted per batch, and how long the first of a batch may wait (ms). */
-const DISCARD_BATCH = 500;
-const DISCARD_DELAY_MS = 100;
+/**
+ * A pending or lease file, `{base, task}` (an {@link Envelope}), around the task's JSON
+ * (encoded once: the same text is often the record's too).
+ */
+const envelopeText = (base: string, taskJson: string): string =>
+  `{"base":${JSON.stringify(base)},"task":${taskJson}}`;
+/**
+ * How long the first stale lease file of a batch may wait for others (ms): long enough that a
+ * busy worker deletes them in one request per batch, short enough that other processes'
+ * listings rarely meet them (a stale file costs a claimer elsewhere one read).
+ */
+const DISCARD_DELAY_MS = 250;
 /** Tasks of one batch stored at the same time. */
 const INSERT_LANES = 16;
-const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+const ms = (iso: string | null) => (iso === null ? null : msOf(iso));
 
 function keyOf(raw: RawTask, seq: string): string {
   return orderKey({
     priority: raw.priority,
-    runAt: Date.parse(raw.runAt),
+    runAt: msOf(raw.runAt),
     seq,
     expiresAt: ms(raw.expiresAt),
     hasDeps: raw.dependsOn.length > 0,
@@ -103,8 +117,14 @@ export class TaskStore {
    * process that dies first leaves it to the expired-lease sweep.
    */
   #discard(key: string): void {
+    if (this.target.capabilities.cheapDelete) {
+      // Local disk: one system call, and the file's inode is reusable at once.
+      void this.target.delete(key).catch(() => undefined);
+      return;
+    }
     this.#doomed.push(key);
-    if (this.#doomed.length >= DISCARD_BATCH) {
+    this.state.discarding.add(key);
+    if (this.#doomed.length >= (this.target.capabilities.deleteBatchLimit ?? 1000)) {
       void this.flush();
       return;
     }
@@ -122,7 +142,13 @@ export class TaskStore {
     }
     const keys = this.#doomed;
     this.#doomed = [];
-    const run = this.#flushing.then(() => deleteKeys(this.target, keys).catch(() => undefined));
+    const run = this.#flushing.then(() =>
+      deleteKeys(this.target, keys)
+        .catch(() => undefined)
+        .finally(() => {
+          for (const k of keys) this.state.discarding.delete(k);
+        }),
+    );
     this.#flushing = run;
     return run;
   }
@@ -148,7 +174,7 @@ export class TaskStore {
     if (raw.status === "pending" && raw.key) {
       const fileKey = layout.pending(raw.queue, raw.key);
       const file = await this.json.get(fileKey, checkEnvelope);
-      if (file && file.value.base === rec.version) {
+      if (file && envelopeOf(file).base === rec.version) {
         const task = file.value.task;
         if (task.status === "pending") {
           return {
@@ -194,6 +220,7 @@ export class TaskStore {
 
   /** Stores new tasks, several at a time (a batch's writes overlap); results in input order. */
   async insert(prepared: readonly PreparedTask[]): Promise<Task[]> {
+    if (prepared.length === 1) return [await this.#insertOne(prepared[0]!)];
     const out: Task[] = new Array(prepared.length);
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -210,13 +237,12 @@ export class TaskStore {
     const seq = newSeq();
     const raw = rawFromPrepared(p, seq);
     if (raw.status === "pending") raw.key = keyOf(raw, seq);
-    await this.registerQueue(raw.queue);
+    if (!this.state.queues.has(raw.queue)) await this.registerQueue(raw.queue);
     const json = JSON.stringify(raw);
-    const bytes = utf8(json);
     let existing: RawTask | null = null;
     let version: string | null = null;
     for (let attempt = 0; attempt < 3 && version === null && existing === null; attempt++) {
-      version = await this.target.writeIfAbsent(layout.task(raw.id), bytes);
+      version = await writeTextIfAbsent(this.target, layout.task(raw.id), json);
       if (version === null) existing = await this.get(raw.id);
     }
     if (existing) return toTask(existing);
@@ -232,19 +258,44 @@ export class TaskStore {
   /** Writes the pending file (and TTL marker) of a record just stored at `version`. */
   async #publishPending(raw: RawTask, version: string, json?: string): Promise<void> {
     const key = layout.pending(raw.queue, raw.key!);
-    // The envelope {base, task} around the record's JSON, without encoding the record again.
-    const envelope = `{"base":${JSON.stringify(version)},"task":${json ?? JSON.stringify(raw)}}`;
-    const pendingVersion = await this.target.write(key, utf8(envelope));
+    const pendingVersion = await this.#writePending(raw, key, version, json);
     if (raw.expiresAt) {
       await this.target.write(layout.ttl(raw.queue, Date.parse(raw.expiresAt), raw.id), EMPTY);
     }
     this.state.bodies.set(key, { base: version, raw, version: pendingVersion });
     const page = this.state.pages.get(raw.queue);
     if (!page) return;
-    const runAt = Date.parse(raw.runAt);
-    const c = candidateOf(page.prefix, key, pendingVersion);
-    if (c && runAt <= Date.now()) page.insert(c);
-    else page.noteFuture(runAt);
+    const runAt = msOf(raw.runAt);
+    if (runAt > Date.now()) {
+      page.noteFuture(runAt);
+      return;
+    }
+    // What the listing would read from the key's name, known here without parsing it.
+    page.insert({
+      key,
+      orderKey: raw.key!,
+      id: raw.id,
+      runAt,
+      expiresAt: ms(raw.expiresAt),
+      hasDeps: raw.dependsOn.length > 0,
+      version: pendingVersion,
+      done: false,
+    });
+  }
+
+  /**
+   * Writes the pending file of a record stored at `version`: a second name of the record
+   * file where the target has hard links (one directory entry, no new file: its version is
+   * the record's), else the envelope `{base, task}` around the record's JSON.
+   */
+  async #writePending(raw: RawTask, key: string, version: string, json?: string): Promise<string> {
+    if (this.target.linkIfAbsent) {
+      const v = await this.target.linkIfAbsent(layout.task(raw.id), key);
+      if (v === version) return v;
+      // The record changed in between (or the name was taken): write the envelope instead.
+      if (v !== null) await this.target.delete(key, v);
+    }
+    return writeText(this.target, key, envelopeText(version, json ?? JSON.stringify(raw)));
   }
 
   // ---- claim ----
@@ -312,7 +363,7 @@ export class TaskStore {
     } else {
       const got = await this.json.get(c.key, checkEnvelope);
       if (!got) return null;
-      env = got.value;
+      env = envelopeOf(got);
       pendingVersion = got.version;
     }
     const raw = env.task;
@@ -323,7 +374,7 @@ export class TaskStore {
     }
     if (c.hasDeps && !(await this.#depsMet(raw))) return "blocked";
     const now = req.now.getTime();
-    const at = req.now.toISOString();
+    const at = isoOf(req.now);
     const running: RawTask = {
       ...raw,
       status: "running",
@@ -335,9 +386,10 @@ export class TaskStore {
     };
     // The claim: swap the pending file to the running task, on the version that held the
     // pending task. Exactly one claimer wins; a stale listing (taken, finished, deleted) loses.
-    const leaseVersion = await this.target.writeIfVersion(
+    const leaseVersion = await writeTextIfVersion(
+      this.target,
       c.key,
-      envelopeBytes(env.base, running),
+      envelopeText(env.base, JSON.stringify(running)),
       pendingVersion,
     );
     bodies.delete(c.key);
@@ -357,7 +409,11 @@ export class TaskStore {
   async #depsMet(raw: RawTask): Promise<boolean> {
     for (const dep of raw.dependsOn) {
       if (this.state.succeeded.has(dep)) continue;
-      if ((await this.get(dep))?.status !== "success") return false;
+      const got = await this.get(dep);
+      // A dependency that no longer exists (purged after success, or deleted) does not block:
+      // enqueue checked that it existed, and one that ended badly cancelled this task.
+      if (got === null) continue;
+      if (got.status !== "success") return false;
       this.state.succeeded.set(dep, true);
     }
     return true;
@@ -392,9 +448,10 @@ export class TaskStore {
     if (st.kind === "lease") {
       const fileKey = layout.pending(st.queue, st.orderKey);
       if (next.status === "running") {
-        const v = await this.target.writeIfVersion(
+        const v = await writeTextIfVersion(
+          this.target,
           fileKey,
-          envelopeBytes(st.base, next),
+          envelopeText(st.base, JSON.stringify(next)),
           st.leaseVersion,
         );
         if (v === null) {
@@ -416,9 +473,10 @@ export class TaskStore {
       // Leave the pending state the way a claimer does (swap the pending file to the new
       // state: no claim can slip in between), then swap the record, then drop the file.
       const fileKey = layout.pending(raw.queue, raw.key);
-      const v = await this.target.writeIfVersion(
+      const v = await writeTextIfVersion(
+        this.target,
         fileKey,
-        envelopeBytes(st.version, next),
+        envelopeText(st.version, JSON.stringify(next)),
         st.pendingVersion,
       );
       this.state.bodies.delete(fileKey);
@@ -434,18 +492,19 @@ export class TaskStore {
 
   /** Swaps `tasks/<id>.json` from `base` to `next` (a new incarnation when pending). */
   async #commit(next: RawTask, base: string, result?: EmbeddedResult): Promise<RawTask | null> {
-    const rec: RawTask = { ...next };
-    delete rec.key;
+    // `key: undefined` rather than `delete` (which would make the object slow to use):
+    // JSON leaves undefined fields out.
+    const rec: RawTask = { ...next, key: undefined };
     if (rec.status === "pending") rec.key = keyOf(rec, rec.seq);
     let json: string;
     if (result) {
       // The result goes into the same swap: `{...record, "result": <TaskResult JSON>}`.
-      delete rec.result;
+      rec.result = undefined;
       json = `${JSON.stringify(rec).slice(0, -1)},"result":${result.json}}`;
     } else {
       json = JSON.stringify(rec);
     }
-    const v = await this.target.writeIfVersion(layout.task(rec.id), utf8(json), base);
+    const v = await writeTextIfVersion(this.target, layout.task(rec.id), json, base);
     if (v === null) return null;
     if (result?.expiresAt != null) {
       await this.target.write(layout.resultExpiry(result.expiresAt, rec.id), EMPTY);

@@ -9,6 +9,8 @@ interface AzureConditions {
 }
 
 export interface AzureBlockBlobClientLike {
+  /** The blob's URL (a SAS included); a batch sub-request addresses the blob by it. */
+  readonly url: string;
   download(
     offset?: number,
     count?: number,
@@ -27,8 +29,31 @@ export interface AzureListPageLike {
   continuationToken?: string;
 }
 
+/** One sub-response of a Blob Batch (`202` deleted, `404 BlobNotFound`, ...). */
+export interface AzureBatchSubResponseLike {
+  status: number;
+  statusMessage?: string;
+  errorCode?: string;
+}
+
+/** A `BlobBatch` being assembled: sub-requests are signed with the blob client's credential. */
+export interface AzureBlobBatchLike {
+  deleteBlob(blob: { readonly url: string }): Promise<unknown>;
+}
+
+/** `containerClient.getBlobBatchClient()`: `POST <container>?restype=container&comp=batch`. */
+export interface AzureBlobBatchClientLike {
+  createBatch(): AzureBlobBatchLike;
+  submitBatch(
+    batch: AzureBlobBatchLike,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ subResponses: (AzureBatchSubResponseLike | undefined)[] }>;
+}
+
 export interface AzureContainerClientLike {
   getBlockBlobClient(blobName: string): AzureBlockBlobClientLike;
+  /** Absent on hand-made clients: `deleteMany` then deletes one blob per request. */
+  getBlobBatchClient?(): AzureBlobBatchClientLike;
   listBlobsFlat(options?: { prefix?: string; abortSignal?: AbortSignal }): {
     byPage(settings?: {
       continuationToken?: string;

@@ -1,10 +1,12 @@
 import { ValidationError } from "@omniq/core";
 import {
+  type AzureBatchSubResponseLike,
   type AzureBlobServiceClientLike,
   type AzureContainerClientLike,
   type AzureSdk,
   isAzureSdk,
 } from "./azure-sdk.js";
+import { BatchPartError, batchFailure } from "./batch-part-error.js";
 import { httpStatusOf, isTransientError } from "./cloud-errors.js";
 import { bareEtag, quoteEtag } from "./cloud-etag.js";
 import { type CloudRetryOptions, splitRetryOptions } from "./cloud-retry.js";
@@ -17,7 +19,8 @@ import {
   type DeleteOutcome,
   type PutCondition,
 } from "./cloud-target.js";
-import type { StoredObject } from "./storage-target.js";
+import { assertValidKey } from "./keys.js";
+import type { StoredObject, TargetCapabilities } from "./storage-target.js";
 
 export type { AzureBlobServiceClientLike } from "./azure-sdk.js";
 
@@ -76,7 +79,17 @@ export interface AzureTargetOptions extends CloudRetryOptions {
    * @defaultValue `() => import("@azure/storage-blob")`
    */
   loadSdk?: SdkLoader;
+  /**
+   * `deleteMany` as Blob Batch requests (up to 256 Delete Blob sub-requests each). `false` sends
+   * one Delete Blob per key (e.g. for accounts that refuse batches). The target also turns
+   * batching off by itself when the service refuses the batch request as such (see the docs).
+   * @defaultValue true
+   */
+  batchDelete?: boolean;
 }
+
+/** Most sub-requests one Blob Batch takes. */
+export const AZURE_BATCH_LIMIT = 256;
 
 /** The blob service URL or account name, for the target's id (never the key or SAS). */
 function azureAccount(options: AzureTargetOptions): string | undefined {
@@ -102,6 +115,27 @@ function azureCode(error: unknown): string | undefined {
   if (typeof e?.code === "string") return e.code;
   if (typeof e?.details?.errorCode === "string") return e.details.errorCode;
   return undefined;
+}
+
+/**
+ * The service refuses the batch request itself: `501`, a `400` naming `comp=batch` or the body
+ * (emulators without it, Azurite issues #287, #2309, #2509), `FeatureNotSupported`, or an answer
+ * the SDK cannot parse (`Invalid state: ...`, `batchResponse is malformed`).
+ */
+function isBatchUnsupported(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  const code = azureCode(error);
+  if (status === 501 || code === "FeatureNotSupported" || code === "NotImplemented") return true;
+  if (
+    status === 400 &&
+    (code === "InvalidQueryParameterValue" ||
+      code === "UnsupportedQueryParameter" ||
+      code === "InvalidInput")
+  ) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : "";
+  return status === undefined && /^(Invalid state: |batchResponse is malformed)/.test(message);
 }
 
 function isBlobNotFound(error: unknown): boolean {
@@ -130,6 +164,11 @@ async function readAll(body: AsyncIterable<Uint8Array | string> | undefined): Pr
  * ```
  */
 export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
+  /**
+   * `batchDelete`: `deleteMany` sends one Blob Batch per 256 keys (see
+   * {@link AzureTargetOptions.batchDelete}); it turns `false` if the service refuses batches.
+   */
+  override readonly capabilities: TargetCapabilities;
   readonly kind = "azure" as const;
   /** The container this target writes to. */
   readonly container: string;
@@ -152,6 +191,87 @@ export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
     });
     this.container = container;
     this.#options = options;
+    this.capabilities = {
+      crossProcess: true,
+      orderedList: true,
+      batchDelete: options.batchDelete ?? true,
+      deleteBatchLimit: AZURE_BATCH_LIMIT,
+    };
+  }
+
+  /**
+   * Deletes every key (missing ones are fine): one Blob Batch per 256 keys, or one Delete Blob
+   * per key without `batchDelete`. All keys are validated before the first request.
+   */
+  override async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    for (let i = 0; i < keys.length; i += AZURE_BATCH_LIMIT) {
+      const chunk = keys.slice(i, i + AZURE_BATCH_LIMIT);
+      if (this.capabilities.batchDelete) await super.deleteMany(chunk);
+      else for (const key of chunk) await this.delete(key);
+    }
+  }
+
+  /** One Blob Batch (`POST ?restype=container&comp=batch`) of up to 256 Delete Blob calls. */
+  protected override async deleteObjects(
+    container: AzureContainerClientLike,
+    names: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (!this.capabilities.batchDelete || typeof container.getBlobBatchClient !== "function") {
+      return this.#deleteEach(container, names, signal);
+    }
+    const client = container.getBlobBatchClient();
+    const batch = client.createBatch();
+    // Assembling signs each sub-request locally (no I/O); the submit is the one request.
+    for (const name of names) await batch.deleteBlob(container.getBlockBlobClient(name));
+    let subResponses: (AzureBatchSubResponseLike | undefined)[];
+    try {
+      ({ subResponses } = await client.submitBatch(batch, { abortSignal: signal }));
+    } catch (error) {
+      if (!isBatchUnsupported(error)) throw error;
+      return this.#deleteEach(container, names, signal);
+    }
+    const failures: BatchPartError[] = [];
+    names.forEach((name, i) => {
+      const sub = subResponses[i];
+      if (sub === undefined) {
+        failures.push(
+          new BatchPartError(`Delete Blob "${name}": no answer in the batch`, undefined),
+        );
+        return;
+      }
+      if (sub.status >= 200 && sub.status < 300) return;
+      // 404 BlobNotFound: already gone. ContainerNotFound is a configuration problem.
+      if (sub.status === 404 && sub.errorCode !== "ContainerNotFound") return;
+      const detail = [sub.errorCode, sub.statusMessage].filter(Boolean).join(": ");
+      failures.push(
+        new BatchPartError(
+          `Delete Blob "${name}": ${sub.status} ${detail}`,
+          sub.status,
+          sub.errorCode,
+        ),
+      );
+    });
+    const failure = batchFailure(failures, (e) => this.isTransient(e));
+    if (failure) {
+      const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
+      throw new BatchPartError(
+        `${failures.length} of ${names.length} batched deletes failed; ${failure.message}${more}`,
+        failure.status,
+        failure.code,
+      );
+    }
+  }
+
+  /** The per-key fallback; turns `batchDelete` off so that request counts stay honest. */
+  async #deleteEach(
+    container: AzureContainerClientLike,
+    names: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.capabilities.batchDelete = false;
+    for (const name of names) await this.deleteObject(container, name, undefined, signal);
   }
 
   protected async connect(): Promise<AzureContainerClientLike> {

@@ -1,4 +1,10 @@
-import type { ListOptions, ListPage, StorageTarget, StoredObject } from "./storage-target.js";
+import {
+  DELETE_BATCH,
+  type ListOptions,
+  type ListPage,
+  type StorageTarget,
+  type StoredObject,
+} from "./storage-target.js";
 
 /** Requests made through a {@link CountingTarget}, by method. */
 export interface RequestCounts {
@@ -7,7 +13,10 @@ export interface RequestCounts {
   writeIfAbsent: number;
   writeIfVersion: number;
   delete: number;
-  /** `deleteMany` requests: one per call of up to 1000 keys on a target with `batchDelete`. */
+  /**
+   * `deleteMany` requests: one per call of up to `deleteBatchLimit` keys (1000 by default) on a
+   * target with `batchDelete`.
+   */
   deleteMany: number;
   list: number;
 }
@@ -79,11 +88,15 @@ export class CountingTarget implements StorageTarget {
     this.counts.delete++;
     return this.inner.delete(key, version);
   }
-  /** One request per call on a target with `batchDelete`; else one `delete` per key. */
+  /**
+   * On a target with `batchDelete`, one request per `deleteBatchLimit` keys (1000 by default);
+   * else one `delete` per key.
+   */
   async deleteMany(keys: readonly string[]): Promise<void> {
     const inner = this.inner;
     if (inner.capabilities.batchDelete && typeof inner.deleteMany === "function") {
-      this.counts.deleteMany++;
+      const limit = inner.capabilities.deleteBatchLimit ?? DELETE_BATCH;
+      this.counts.deleteMany += Math.ceil(keys.length / limit);
       return inner.deleteMany(keys);
     }
     for (const key of keys) await this.delete(key);

@@ -26,7 +26,36 @@ export interface GcsFileLike {
   delete(options?: GcsPreconditions): Promise<unknown>;
 }
 
+/** A raw request as `makeAuthenticatedRequest` takes it (teeny-request options). */
+export interface GcsRawRequest {
+  method: string;
+  uri: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Retries inside the SDK; the target retries itself, so 0. */
+  maxRetries: number;
+  timeout?: number;
+}
+
+/** What `makeAuthenticatedRequest` answers: the body (text unless JSON) and the response. */
+export type GcsRawCallback = (
+  err: Error | null,
+  body?: unknown,
+  response?: { statusCode?: number; headers?: unknown },
+) => void;
+
+/**
+ * The `Storage` behind a bucket: its endpoint and the SDK's authenticated request function,
+ * which applies the client's credentials (or none on a custom endpoint, as the SDK does).
+ */
+export interface GcsStorageLike {
+  apiEndpoint?: string;
+  makeAuthenticatedRequest?(request: GcsRawRequest, callback: GcsRawCallback): unknown;
+}
+
 export interface GcsBucketLike {
+  /** The client the bucket came from; used for batch requests. */
+  readonly storage?: GcsStorageLike;
   file(name: string): GcsFileLike;
   getFiles(query?: {
     prefix?: string;

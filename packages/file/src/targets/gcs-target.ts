@@ -1,4 +1,5 @@
 import { ValidationError } from "@omniq/core";
+import { BatchPartError, batchFailure } from "./batch-part-error.js";
 import { httpStatusOf, isTransientError } from "./cloud-errors.js";
 import { type CloudRetryOptions, splitRetryOptions } from "./cloud-retry.js";
 import { loadSdk, type SdkLoader } from "./cloud-sdk.js";
@@ -11,13 +12,21 @@ import {
   type PutCondition,
 } from "./cloud-target.js";
 import {
+  deleteBatchRequest,
+  errorMessageOf,
+  GCS_BATCH_LIMIT,
+  parseBatchResponse,
+  sendRaw,
+} from "./gcs-batch.js";
+import {
   type GcsBucketLike,
   type GcsClientLike,
   type GcsResponseLike,
   type GcsSdk,
   isGcsSdk,
 } from "./gcs-sdk.js";
-import type { StoredObject } from "./storage-target.js";
+import { assertValidKey } from "./keys.js";
+import type { StoredObject, TargetCapabilities } from "./storage-target.js";
 
 export type { GcsClientLike } from "./gcs-sdk.js";
 
@@ -67,6 +76,13 @@ export interface GcsTargetOptions extends CloudRetryOptions {
    * @defaultValue `() => import("@google-cloud/storage")`
    */
   loadSdk?: SdkLoader;
+  /**
+   * `deleteMany` as JSON API batch requests (`POST /batch/storage/v1`, up to 100 DELETEs each).
+   * `false` sends one DELETE per key. The target also turns batching off by itself when the
+   * endpoint answers the batch path with 404, 405 or 501 (an emulator without it).
+   * @defaultValue true
+   */
+  batchDelete?: boolean;
 }
 
 function header(response: GcsResponseLike, name: string): string | undefined {
@@ -84,11 +100,19 @@ function generationOf(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A missing bucket is a configuration problem, not a missing key. */
+const MISSING_BUCKET = /bucket does not exist|no such bucket/i;
+
 function isObjectNotFound(error: unknown): boolean {
   if (httpStatusOf(error) !== 404) return false;
-  // A missing bucket is a configuration problem, not a missing key.
   const message = error instanceof Error ? error.message : "";
-  return !/bucket does not exist|no such bucket/i.test(message);
+  return !MISSING_BUCKET.test(message);
+}
+
+/** The batch endpoint itself is missing (an emulator without batch support). */
+function isBatchUnsupported(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  return status === 404 || status === 405 || status === 501;
 }
 
 const DEFAULT_GCS_ENDPOINT = "https://storage.googleapis.com";
@@ -108,6 +132,11 @@ const CURSOR_PREFIX = "after:";
  * ```
  */
 export class GcsTarget extends CloudTarget<GcsBucketLike> {
+  /**
+   * `batchDelete`: `deleteMany` sends one batch request per 100 keys (see
+   * {@link GcsTargetOptions.batchDelete}); it turns `false` if the endpoint has no batch path.
+   */
+  override readonly capabilities: TargetCapabilities;
   readonly kind = "gcs" as const;
   /** The bucket this target writes to. */
   readonly bucket: string;
@@ -133,6 +162,93 @@ export class GcsTarget extends CloudTarget<GcsBucketLike> {
     });
     this.bucket = bucket;
     this.#options = options;
+    this.capabilities = {
+      crossProcess: true,
+      orderedList: true,
+      batchDelete: options.batchDelete ?? true,
+      deleteBatchLimit: GCS_BATCH_LIMIT,
+    };
+  }
+
+  /**
+   * Deletes every key (missing ones are fine): one batch request per 100 keys, or one DELETE per
+   * key without `batchDelete`. All keys are validated before the first request.
+   */
+  override async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    for (let i = 0; i < keys.length; i += GCS_BATCH_LIMIT) {
+      const chunk = keys.slice(i, i + GCS_BATCH_LIMIT);
+      if (this.capabilities.batchDelete) await super.deleteMany(chunk);
+      else for (const key of chunk) await this.delete(key);
+    }
+  }
+
+  /** One `POST /batch/storage/v1` of up to 100 unconditional DELETEs. */
+  protected override async deleteObjects(
+    bucket: GcsBucketLike,
+    names: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const storage = bucket.storage;
+    if (!this.capabilities.batchDelete || typeof storage?.makeAuthenticatedRequest !== "function") {
+      // A client without the SDK's request function: one DELETE per key from now on.
+      return this.#deleteEach(bucket, names, signal);
+    }
+    const endpoint = (storage.apiEndpoint ?? DEFAULT_GCS_ENDPOINT).replace(/\/+$/, "");
+    const pathPrefix = new URL(endpoint).pathname.replace(/\/+$/, "");
+    const batch = deleteBatchRequest(pathPrefix, this.bucket, names);
+    let answer: { contentType: string | undefined; text: string };
+    try {
+      answer = await sendRaw(
+        storage,
+        {
+          method: "POST",
+          uri: `${endpoint}/batch/storage/v1`,
+          headers: {
+            "Content-Type": batch.contentType,
+            "Content-Length": String(Buffer.byteLength(batch.body)),
+          },
+          body: batch.body,
+          maxRetries: 0,
+          ...(this.attemptTimeoutMs > 0 ? { timeout: this.attemptTimeoutMs } : {}),
+        },
+        signal,
+      );
+    } catch (error) {
+      if (!isBatchUnsupported(error)) throw error;
+      return this.#deleteEach(bucket, names, signal);
+    }
+    const parts = parseBatchResponse(answer.contentType, answer.text, names.length);
+    const failures: BatchPartError[] = [];
+    parts.forEach((part, i) => {
+      const name = names[i] as string;
+      if (part === undefined) {
+        failures.push(new BatchPartError(`DELETE "${name}": no answer in the batch`, undefined));
+        return;
+      }
+      if (part.status >= 200 && part.status < 300) return;
+      const message = errorMessageOf(part.body);
+      if (part.status === 404 && !MISSING_BUCKET.test(message)) return; // already gone
+      failures.push(new BatchPartError(`DELETE "${name}": ${message}`, part.status));
+    });
+    const failure = batchFailure(failures, (e) => this.isTransient(e));
+    if (failure) {
+      const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
+      throw new BatchPartError(
+        `${failures.length} of ${names.length} batched deletes failed; ${failure.message}${more}`,
+        failure.status,
+      );
+    }
+  }
+
+  /** The per-key fallback; turns `batchDelete` off so that request counts stay honest. */
+  async #deleteEach(
+    bucket: GcsBucketLike,
+    names: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.capabilities.batchDelete = false;
+    for (const name of names) await this.deleteObject(bucket, name, undefined, signal);
   }
 
   protected async connect(): Promise<GcsBucketLike> {

@@ -62,10 +62,25 @@ const POOL_LOW = 256;
 const POOL_FILL = 512;
 const POOL_DIR = ".pool";
 
+/**
+ * Keys whose file this target published while keeping its pool name as a second link, so
+ * that when the key is replaced or deleted the old inode is already in the pool (no extra
+ * `link` to keep it). Bounded: the oldest pool names are unlinked (the key keeps its file).
+ */
+const SHADOW_MAX = 4096;
+
 interface Staged {
   path: string;
   ino: bigint;
   version: string;
+  /** `Date.now()` before the content was written (the file's mtime is not earlier). */
+  at: number;
+}
+
+/** A pool name that is a second link to the file published at a key. */
+interface Shadow {
+  pool: string;
+  ino: bigint;
 }
 
 /**
@@ -76,16 +91,24 @@ interface Staged {
  *   `link` (which fails with EEXIST when the key exists: exactly one creator wins);
  * - `writeIfVersion` and `delete(key, version)` take a per-key lock `.<name>.next`, made by
  *   `link`ing the new content there (EEXIST: someone holds it). Under the lock the current
- *   version (`ino:mtimeNs:size` from `stat`) is compared, the new content is renamed onto
- *   the key, and the lock is removed. A lock older than `lockStaleMs` belonged to a writer
- *   that died mid-swap and is broken.
- * - Files that leave a key (replaced or deleted) go back to the pool and their inodes are
- *   reused: creating a file costs far more than rewriting one on many disks. A pool file is
- *   reused only while it has no other name (link count 1), and a reader checks that the file
- *   did not change while it read it (and reads again if it did).
+ *   version (`ino:mtimeNs:size` from `stat`) is compared, and `writeIfVersion` renames the
+ *   lock onto the key (publishing and releasing in one call). A lock older than
+ *   `lockStaleMs` belonged to a writer that died mid-swap and is broken.
+ * - `linkIfAbsent` gives a file a second key (a hard link): the queue's pending files are
+ *   links of the task records, so an enqueue creates one file, not two.
+ * - Inodes are reused: creating a file costs far more than rewriting one on many disks (and
+ *   ~1 ms of kernel CPU on an ext4 without journal that recently deleted many files). A
+ *   published file keeps its pool name as a second link (up to {@link SHADOW_MAX} keys), so
+ *   when its key is replaced or deleted the inode is free at once; other replaced or deleted
+ *   files are linked or renamed into the pool. A pool file is reused only while it has no
+ *   other name (link count 1), oldest first, and a reader checks that the file did not
+ *   change while it read it (and reads again if it did).
  *
  * Versions rely on nanosecond file timestamps (ext4, xfs, btrfs, tmpfs, APFS). Not for
- * network filesystems. Calls use synchronous `node:fs` (microseconds each on a local disk).
+ * network filesystems. Calls use synchronous `node:fs` (5-70 µs each on a local disk, less
+ * than a hop through libuv's thread pool, so the event loop waits only that long); only
+ * creating new pool files, which can wait ~1 ms in the kernel, goes through the thread pool,
+ * ahead of need and off the caller's path.
  *
  * @example
  * ```ts
@@ -95,7 +118,11 @@ interface Staged {
 export class LocalTarget implements StorageTarget {
   readonly kind = "local" as const;
   readonly id: string;
-  readonly capabilities: TargetCapabilities = { crossProcess: true, orderedList: true };
+  readonly capabilities: TargetCapabilities = {
+    crossProcess: true,
+    orderedList: true,
+    cheapDelete: true,
+  };
   readonly baseDir: string;
   readonly #lockStaleMs: number;
   readonly #fsync: boolean;
@@ -103,7 +130,12 @@ export class LocalTarget implements StorageTarget {
   readonly #pool: string;
   readonly #tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
   #names = 0;
-  readonly #free: string[] = [];
+  /** Free pool files (link count 1), reused oldest first (a queue from `#freeHead`). */
+  #free: string[] = [];
+  #freeHead = 0;
+  /** Absolute key path → this process's pool name for the same inode (see {@link SHADOW_MAX}). */
+  readonly #shadow = new Map<string, Shadow>();
+  #poolDirMade = false;
   #refill: Promise<void> | undefined;
   /** Staged writes since the last refill started. */
   #demand = 0;
@@ -123,7 +155,9 @@ export class LocalTarget implements StorageTarget {
   /** The absolute path of a key, checked to lie inside `baseDir`. */
   pathOf(key: string): string {
     assertValidKey(key);
-    const path = resolve(this.baseDir, ...key.split("/"));
+    // A valid key has no empty, "." or ".." segment: on POSIX it is already a normal
+    // relative path, so plain concatenation is what `resolve` would return.
+    const path = sep === "/" ? `${this.baseDir}/${key}` : resolve(this.baseDir, ...key.split("/"));
     if (!path.startsWith(this.baseDir + sep)) {
       throw new ValidationError(
         "key",
@@ -161,10 +195,61 @@ export class LocalTarget implements StorageTarget {
     return join(this.#pool, `${this.#tag}-${++this.#names}`);
   }
 
+  get #freeCount(): number {
+    return this.#free.length - this.#freeHead;
+  }
+
   /** Gives a pool file (link count 1, no key points at it) back for reuse. */
   #release(path: string): void {
-    if (!this.#closed && this.#free.length < POOL_MAX) this.#free.push(path);
+    if (!this.#closed && this.#freeCount < POOL_MAX) this.#free.push(path);
     else unlinkIfPresent(path);
+  }
+
+  /** The oldest free pool file (reused last-released-last: far from its previous use). */
+  #takeFree(): string | undefined {
+    if (this.#freeHead >= this.#free.length) return undefined;
+    const path = this.#free[this.#freeHead++]!;
+    if (this.#freeHead > 1024 && this.#freeHead * 2 > this.#free.length) {
+      this.#free = this.#free.slice(this.#freeHead);
+      this.#freeHead = 0;
+    }
+    return path;
+  }
+
+  /** Notes that `pool` is a second name of the file just published at `path`. */
+  #shadowSet(path: string, pool: string, ino: bigint): void {
+    const shadow = this.#shadow;
+    if (shadow.size >= SHADOW_MAX) {
+      const oldest = shadow.keys().next();
+      if (!oldest.done) {
+        const gone = shadow.get(oldest.value)!;
+        shadow.delete(oldest.value);
+        // The key keeps its file; only the second name goes.
+        unlinkIfPresent(gone.pool);
+      }
+    }
+    shadow.set(path, { pool, ino });
+  }
+
+  /**
+   * After the file at `path` was replaced or deleted: its pool name (if we kept one) now
+   * names a file no key points at, so it is free. The link count is checked again on reuse.
+   */
+  #shadowFree(path: string): void {
+    const old = this.#shadow.get(path);
+    if (!old) return;
+    this.#shadow.delete(path);
+    this.#release(old.pool);
+  }
+
+  /**
+   * Whether the lock `lock` (a link to `s`) is still ours. Nobody breaks a lock younger than
+   * `lockStaleMs`, and the lock's mtime is not earlier than `s.at`: within half of that no
+   * `stat` is needed.
+   */
+  #holds(lock: string, s: Staged): boolean {
+    if (Date.now() - s.at < this.#lockStaleMs / 2) return true;
+    return this.#stillOurs(lock, s);
   }
 
   /** Moves the inode at `path` (if any) into the pool; `true` when there was one. */
@@ -191,10 +276,15 @@ export class LocalTarget implements StorageTarget {
     }
   }
 
-  #fill(fd: number, data: Uint8Array): BigIntStats {
+  /** Writes `data` over a file of `oldSize` bytes; returns its stat (the version). */
+  #fill(fd: number, data: Uint8Array, oldSize: bigint): BigIntStats {
     let off = 0;
     while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off, off);
-    ftruncateSync(fd, data.byteLength);
+    // Only a shorter content needs a truncate; an empty one truncates anyway, so that the
+    // file's mtime is now (a lock's age is its mtime).
+    if (oldSize > BigInt(data.byteLength) || data.byteLength === 0) {
+      ftruncateSync(fd, data.byteLength);
+    }
     if (this.#fsync) fsyncSync(fd);
     return fstatSync(fd, { bigint: true });
   }
@@ -205,14 +295,17 @@ export class LocalTarget implements StorageTarget {
    */
   #topUp(): void {
     this.#demand++;
-    if (this.#refill || this.#closed || this.#free.length >= POOL_LOW) return;
+    if (this.#refill || this.#closed || this.#freeCount >= POOL_LOW) return;
     // Make as many as were asked for lately (x4, at least 16, at most POOL_FILL): a target
     // used for a few writes does not keep creating files long after.
-    const want = Math.min(POOL_FILL, this.#free.length + Math.max(16, 4 * this.#demand));
+    const want = Math.min(POOL_FILL, this.#freeCount + Math.max(16, 4 * this.#demand));
     this.#demand = 0;
     this.#refill = (async () => {
-      await mkdir(this.#pool, { recursive: true });
-      let made = this.#free.length;
+      if (!this.#poolDirMade) {
+        await mkdir(this.#pool, { recursive: true });
+        this.#poolDirMade = true;
+      }
+      let made = this.#freeCount;
       const one = async (): Promise<void> => {
         while (!this.#closed && made < want) {
           made++;
@@ -233,8 +326,7 @@ export class LocalTarget implements StorageTarget {
   /** A pool file holding `data`: a reused inode when one is free, else a new file. */
   async #stage(data: Uint8Array): Promise<Staged> {
     this.#topUp();
-    while (this.#free.length > 0) {
-      const path = this.#free.pop()!;
+    for (let path = this.#takeFree(); path !== undefined; path = this.#takeFree()) {
       let fd: number;
       try {
         fd = openSync(path, "r+");
@@ -242,15 +334,18 @@ export class LocalTarget implements StorageTarget {
         continue;
       }
       try {
-        if (fstatSync(fd, { bigint: true }).nlink !== 1n) {
-          // Another name points at it (a lock or another process's pool): not ours to reuse.
+        const before = fstatSync(fd, { bigint: true });
+        if (before.nlink !== 1n) {
+          // Another name points at it (a key, a lock or another process's pool): not ours
+          // to reuse.
           closeSync(fd);
           unlinkIfPresent(path);
           continue;
         }
-        const st = this.#fill(fd, data);
+        const at = Date.now();
+        const st = this.#fill(fd, data, before.size);
         closeSync(fd);
-        return { path, ino: st.ino, version: versionOf(st) };
+        return { path, ino: st.ino, version: versionOf(st), at };
       } catch (err) {
         try {
           closeSync(fd);
@@ -270,8 +365,9 @@ export class LocalTarget implements StorageTarget {
       fd = await openAsync(path, "wx");
     }
     try {
-      const st = this.#fill(fd, data);
-      return { path, ino: st.ino, version: versionOf(st) };
+      const at = Date.now();
+      const st = this.#fill(fd, data, 0n);
+      return { path, ino: st.ino, version: versionOf(st), at };
     } catch (err) {
       unlinkIfPresent(path);
       throw err;
@@ -321,12 +417,13 @@ export class LocalTarget implements StorageTarget {
     return this.#op("write", key, async () => {
       const s = await this.#stage(data);
       try {
-        this.#keepOld(path);
+        if (!this.#shadow.has(path)) this.#keepOld(path);
         this.#inDir(path, () => renameSync(s.path, path));
       } catch (err) {
         this.#release(s.path);
         throw err;
       }
+      this.#shadowFree(path);
       return s.version;
     });
   }
@@ -342,21 +439,49 @@ export class LocalTarget implements StorageTarget {
         if (code(err) === "EEXIST") return null;
         throw err;
       }
-      // Published: a failure to drop the pool name must not turn success into a retry.
-      try {
-        unlinkIfPresent(s.path);
-      } catch {}
+      // Published. The pool name stays as a second link: when the key is replaced or
+      // deleted, its inode is already in the pool.
+      this.#shadowFree(path);
+      this.#shadowSet(path, s.path, s.ino);
       return s.version;
+    });
+  }
+
+  /**
+   * A hard link: `to` becomes a second name of the file at `from` (one directory entry, no
+   * new file), only if `to` is absent. Returns its version (the same as `from`'s), or `null`.
+   * Writes never change a published file in place (they rename a new one onto the key), so
+   * the two keys share content until one of them is replaced.
+   */
+  async linkIfAbsent(from: string, to: string): Promise<string | null> {
+    const fromPath = this.pathOf(from);
+    const toPath = this.pathOf(to);
+    return this.#op("linkIfAbsent", to, () => {
+      try {
+        this.#inDir(toPath, () => linkSync(fromPath, toPath));
+      } catch (err) {
+        const c = code(err);
+        if (c === "EEXIST" || c === "ENOENT" || c === "ENOTDIR") return null;
+        throw err;
+      }
+      const st = statOrNull(toPath);
+      return st ? versionOf(st) : null;
     });
   }
 
   async writeIfVersion(key: string, data: Uint8Array, version: string): Promise<string | null> {
     const path = this.pathOf(key);
     return this.#op("writeIfVersion", key, () =>
-      this.#locked(path, data, (lock, s) => {
-        if (!this.#versionIs(path, version) || !this.#stillOurs(lock, s)) return null;
-        this.#keepOld(path);
-        renameSync(s.path, path);
+      this.#locked(path, data, version, (lock, s, cur) => {
+        const shadow = this.#shadow.get(path);
+        // Keep the replaced inode for reuse: it is in the pool already when we published it
+        // (its pool name is a second link), else link it there (when nothing else names it).
+        if ((!shadow || shadow.ino !== cur.ino) && cur.nlink === 1n) this.#keepOld(path);
+        // Publishes the new content and releases the lock in one step. The staged pool name
+        // stays as a second link of the new file.
+        renameSync(lock, path);
+        this.#shadowFree(path);
+        this.#shadowSet(path, s.path, s.ino);
         s.path = "";
         return s.version;
       }),
@@ -366,27 +491,25 @@ export class LocalTarget implements StorageTarget {
   async delete(key: string, version?: string): Promise<boolean> {
     const path = this.pathOf(key);
     return this.#op("delete", key, async () => {
-      if (version === undefined) return this.#retire(path);
-      const r = await this.#locked(path, new Uint8Array(0), (lock, s) => {
-        if (!this.#versionIs(path, version) || !this.#stillOurs(lock, s)) return false;
-        return this.#retire(path);
-      });
+      if (version === undefined) return this.#remove(path);
+      const r = await this.#locked(path, new Uint8Array(0), version, () => this.#remove(path));
       return r ?? false;
     });
   }
 
-  /** Deletes each key (one `rename` into the pool per key: local disk has no batch call). */
-  async deleteMany(keys: readonly string[]): Promise<void> {
-    for (const key of keys) await this.delete(key);
+  /** Removes the key: its inode goes to the pool (by its pool name, or renamed there). */
+  #remove(path: string): boolean {
+    if (this.#shadow.has(path)) {
+      const removed = unlinkIfPresent(path);
+      this.#shadowFree(path);
+      return removed;
+    }
+    return this.#retire(path);
   }
 
-  #versionIs(path: string, version: string): boolean {
-    try {
-      return versionOf(statSync(path, { bigint: true })) === version;
-    } catch (err) {
-      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
-      throw err;
-    }
+  /** Deletes each key (one system call per key: local disk has no batch call). */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.delete(key);
   }
 
   #stillOurs(lock: string, s: Staged): boolean {
@@ -398,14 +521,17 @@ export class LocalTarget implements StorageTarget {
   }
 
   /**
-   * Holds the key's lock (`.<name>.next`, a link to a staged file holding `data`) while `fn`
-   * runs; `fn` may publish the staged file (and then clears `s.path`). A missing directory
-   * means a missing key: `null`.
+   * Takes the key's lock (`.<name>.next`, a link to a staged file holding `data`), and when
+   * the key's version is still `version` runs `fn` under it. `fn` may publish by renaming
+   * the lock onto the key (which releases it) and then clears `s.path`; otherwise the lock
+   * is removed here and the staged file goes back to the pool. `null` when the version does
+   * not match (or the key or its directory is missing).
    */
   async #locked<T>(
     path: string,
     data: Uint8Array,
-    fn: (lock: string, s: Staged) => T,
+    version: string,
+    fn: (lock: string, s: Staged, cur: BigIntStats) => T,
   ): Promise<T | null> {
     const lock = join(dirname(path), `.${basename(path)}.next`);
     const s = await this.#stage(data);
@@ -427,19 +553,21 @@ export class LocalTarget implements StorageTarget {
         await sleep(wait < 5 ? 0 : Math.min(20, wait));
       }
       try {
-        return fn(lock, s);
+        const cur = statOrNull(path);
+        if (!cur || versionOf(cur) !== version || !this.#holds(lock, s)) return null;
+        return fn(lock, s, cur);
       } finally {
-        try {
-          if (this.#stillOurs(lock, s)) unlinkIfPresent(lock);
-        } catch {
-          // A lock we could not remove is broken by the next writer after lockStaleMs.
+        if (s.path !== "") {
+          try {
+            if (this.#holds(lock, s)) unlinkIfPresent(lock);
+          } catch {
+            // A lock we could not remove is broken by the next writer after lockStaleMs.
+          }
         }
       }
     } finally {
-      if (s.path !== "") {
-        // Not published: back to the pool once the lock name is gone (link count 1).
-        this.#release(s.path);
-      }
+      // Not published: back to the pool once the lock name is gone (link count 1).
+      if (s.path !== "") this.#release(s.path);
     }
   }
 
@@ -538,8 +666,13 @@ export class LocalTarget implements StorageTarget {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#refill;
-    // Unlinks overlap well (like creates): several at a time.
-    const free = this.#free.splice(0);
+    // Unlinks overlap well (like creates): several at a time. Second names of published
+    // files go too (the keys keep their files).
+    const free = this.#free.slice(this.#freeHead);
+    this.#free = [];
+    this.#freeHead = 0;
+    for (const shadow of this.#shadow.values()) free.push(shadow.pool);
+    this.#shadow.clear();
     const one = async (): Promise<void> => {
       for (let path = free.pop(); path !== undefined; path = free.pop()) {
         await unlink(path).catch(() => undefined);
@@ -555,6 +688,15 @@ function unlinkIfPresent(path: string): boolean {
     return true;
   } catch (err) {
     if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
+    throw err;
+  }
+}
+
+function statOrNull(path: string): BigIntStats | null {
+  try {
+    return statSync(path, { bigint: true });
+  } catch (err) {
+    if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return null;
     throw err;
   }
 }

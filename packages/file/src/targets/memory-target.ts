@@ -9,10 +9,18 @@ import type {
   TargetCapabilities,
 } from "./storage-target.js";
 
+/**
+ * One stored object: bytes written through `write*`, or text written through `write*Text`
+ * (kept as the string: strings are immutable, so nobody can change it through a reference).
+ * Exactly one of `data` and `text` is set; the other form is made on read.
+ */
 interface MemoryObject {
-  data: Uint8Array;
+  data: Uint8Array | null;
+  text: string | null;
   version: string;
 }
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 interface MemoryStore {
   objects: Map<string, MemoryObject>;
@@ -103,34 +111,67 @@ export class MemoryTarget implements StorageTarget {
     return this.#store;
   }
 
-  #put(store: MemoryStore, key: string, data: Uint8Array): string {
+  #put(store: MemoryStore, key: string, data: Uint8Array | null, text: string | null): string {
     const version = String(++versionCounter);
-    if (!store.objects.has(key)) indexOf(store, dirOf(key)).add(key);
-    // A copy (`new Uint8Array`, not `slice`: on a Buffer that is a view of the same memory).
-    store.objects.set(key, { data: new Uint8Array(data), version });
+    const objects = store.objects;
+    if (!objects.has(key)) indexOf(store, dirOf(key)).add(key);
+    // Bytes are copied (`new Uint8Array`, not `slice`: on a Buffer that is a view of the same
+    // memory), so the caller cannot change what is stored through its array.
+    objects.set(key, { data: data === null ? null : new Uint8Array(data), text, version });
     return version;
   }
 
   async read(key: string): Promise<StoredObject | null> {
     const obj = this.#open().objects.get(assertValidKey(key));
-    return obj ? { data: new Uint8Array(obj.data), version: obj.version } : null;
+    if (!obj) return null;
+    // A fresh array either way: a caller that changes it changes only its copy.
+    const data = obj.data === null ? Buffer.from(obj.text!, "utf8") : new Uint8Array(obj.data);
+    return { data, version: obj.version };
+  }
+
+  /**
+   * The text fast path (see `StorageTarget.readText`): the stored string itself when it was
+   * written as text (immutable, so no copy is needed), else its bytes decoded as UTF-8
+   * (a `TypeError` when they are not valid UTF-8).
+   */
+  async readText(key: string): Promise<{ text: string; version: string } | null> {
+    const obj = this.#open().objects.get(assertValidKey(key));
+    if (!obj) return null;
+    return { text: obj.text ?? decoder.decode(obj.data!), version: obj.version };
+  }
+
+  async writeText(key: string, text: string): Promise<string> {
+    return this.#put(this.#open(), assertValidKey(key), null, String(text));
+  }
+
+  async writeTextIfAbsent(key: string, text: string): Promise<string | null> {
+    const store = this.#open();
+    if (store.objects.has(assertValidKey(key))) return null;
+    return this.#put(store, key, null, String(text));
+  }
+
+  async writeTextIfVersion(key: string, text: string, version: string): Promise<string | null> {
+    const store = this.#open();
+    const obj = store.objects.get(assertValidKey(key));
+    if (!obj || obj.version !== version) return null;
+    return this.#put(store, key, null, String(text));
   }
 
   async write(key: string, data: Uint8Array): Promise<string> {
-    return this.#put(this.#open(), assertValidKey(key), data);
+    return this.#put(this.#open(), assertValidKey(key), data, null);
   }
 
   async writeIfAbsent(key: string, data: Uint8Array): Promise<string | null> {
     const store = this.#open();
     if (store.objects.has(assertValidKey(key))) return null;
-    return this.#put(store, key, data);
+    return this.#put(store, key, data, null);
   }
 
   async writeIfVersion(key: string, data: Uint8Array, version: string): Promise<string | null> {
     const store = this.#open();
     const obj = store.objects.get(assertValidKey(key));
     if (!obj || obj.version !== version) return null;
-    return this.#put(store, key, data);
+    return this.#put(store, key, data, null);
   }
 
   async delete(key: string, version?: string): Promise<boolean> {
