@@ -187,6 +187,9 @@ describe("loadConfig: files", () => {
     expect(error.message).toBe(
       'config: worker.concurrency in omniq.yaml: expected an integer >= 1, got "many" (a string)',
     );
+    const prefetch = await configError({ file: write("p.yaml", "worker:\n  prefetch: -1\n") });
+    expect(prefetch.key).toBe("worker.prefetch");
+    expect(prefetch.message).toContain("expected a non-negative integer, got -1");
   });
 });
 
@@ -203,6 +206,7 @@ describe("loadConfig: environment", () => {
         OMNIQ_WORKER_CONCURRENCY: "8",
         OMNIQ_LEASE_MS: "60000",
         OMNIQ_GRACEFUL_STOP_MS: "0",
+        OMNIQ_WORKER_PREFETCH: "0",
         OMNIQ_POLL_INTERVAL_MS: "100,2000",
         OMNIQ_LOG_LEVEL: "DEBUG",
         OMNIQ_TEST_POSTGRES_URL: "postgres://unrelated",
@@ -217,6 +221,7 @@ describe("loadConfig: environment", () => {
         concurrency: 8,
         leaseMs: 60000,
         gracefulStopMs: 0,
+        prefetch: 0,
         pollIntervalMs: { min: 100, max: 2000 },
       },
       logLevel: "debug",

@@ -42,6 +42,8 @@ export interface WorkerConfig {
   gracefulStopMs?: number;
   /** Bounds of the adaptive poll interval when idle, in ms (`min <= max`). */
   pollIntervalMs?: { min: number; max: number };
+  /** Most tasks claimed ahead of free slots (`0`: off; see docs/worker.md). @defaultValue 100 */
+  prefetch?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ const WORKER_KEYS = [
   "leaseMs",
   "gracefulStopMs",
   "pollIntervalMs",
+  "prefetch",
 ] as const;
 const POLL_KEYS = ["min", "max"] as const;
 
@@ -63,6 +64,9 @@ function parseWorker(value: unknown, ctx: CheckContext): WorkerConfig {
     worker.leaseMs = checkInt(value.leaseMs, "worker.leaseMs", ctx, 1);
   if (value.gracefulStopMs !== undefined) {
     worker.gracefulStopMs = checkInt(value.gracefulStopMs, "worker.gracefulStopMs", ctx, 0);
+  }
+  if (value.prefetch !== undefined) {
+    worker.prefetch = checkInt(value.prefetch, "worker.prefetch", ctx, 0);
   }
   if (value.pollIntervalMs !== undefined) {
     const poll = value.pollIntervalMs;

@@ -148,6 +148,8 @@ export function parseEnv(env: Env, ctx: CheckContext): ConfigLayer {
   if (leaseMs !== undefined) worker.leaseMs = leaseMs;
   const graceful = envInt(env, "OMNIQ_GRACEFUL_STOP_MS", ctx, 0);
   if (graceful !== undefined) worker.gracefulStopMs = graceful;
+  const prefetch = envInt(env, "OMNIQ_WORKER_PREFETCH", ctx, 0);
+  if (prefetch !== undefined) worker.prefetch = prefetch;
   const poll = envValue(env, "OMNIQ_POLL_INTERVAL_MS");
   if (poll !== undefined) {
     const m = /^\s*([0-9]+)\s*(?:,\s*([0-9]+)\s*)?$/.exec(poll);
