@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TaskQueue } from "@omniq/core";
 import type { StorageTarget } from "@omniq/file";
@@ -115,6 +116,12 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
       open: async () => new file.AsyncFileQueue({ baseDir: join(dir, `local-${seq++}`) }),
     },
     {
+      impl: "file backend · local disk on tmpfs",
+      n: sized(2000),
+      note: "LocalTarget in /dev/shm: the same code without this disk's file-creation cost",
+      open: async () => new file.AsyncFileQueue({ baseDir: join(shmDir!, `local-${seq++}`) }),
+    },
+    {
       impl: "file backend · zenfs",
       n: sized(300),
       note: "ZenFsTarget on @zenfs/core's default InMemory fs",
@@ -122,7 +129,14 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
         new file.AsyncFileQueue({ target: { kind: "zenfs", baseDir: `/omniq-bench-${seq++}` } }),
     },
   ];
+  // tmpfs shows what the local target costs when creating a file is cheap (on this machine's
+  // ext4 disk each new file costs ~0.4-1.5 ms of kernel time; see docs/benchmarks.md).
+  const shmDir = writableShm();
   for (const c of cases) {
+    if (c.impl.endsWith("on tmpfs") && !shmDir) {
+      suite.skip(tputSpec(c.impl, c.n, c.note), "n/a", "no writable /dev/shm on this machine");
+      continue;
+    }
     await suite.run(tputSpec(c.impl, c.n, c.note), async () => {
       const queue = await c.open();
       try {
@@ -134,12 +148,22 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
   }
   for (let i = 0; i < seq; i++) removeDb(join(dir, `sqlite-${i}.db`));
   removeTempDir(dir);
+  if (shmDir) rmSync(shmDir, { recursive: true, force: true });
 
   addTargets(suite, groups);
   suite.notes.push(
     "requests are counted by wrapping the target in CountingTarget (one target call = one HTTP request; retries inside a target are not counted); on S3 and GCS the test server's own requestCount() is shown alongside, Azurite has no counter",
   );
   return suite;
+}
+
+/** A fresh directory in /dev/shm (tmpfs), or undefined where there is none to write to. */
+function writableShm(): string | undefined {
+  try {
+    return mkdtempSync(join("/dev/shm", "omniq-bench-"));
+  } catch {
+    return undefined;
+  }
 }
 
 function labelOf(kind: (typeof CLOUDS)[number]): string {
