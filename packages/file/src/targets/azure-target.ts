@@ -19,7 +19,6 @@ import {
   type DeleteOutcome,
   type PutCondition,
 } from "./cloud-target.js";
-import { assertValidKey } from "./keys.js";
 import type { StoredObject, TargetCapabilities } from "./storage-target.js";
 
 export type { AzureBlobServiceClientLike } from "./azure-sdk.js";
@@ -197,19 +196,6 @@ export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
       batchDelete: options.batchDelete ?? true,
       deleteBatchLimit: AZURE_BATCH_LIMIT,
     };
-  }
-
-  /**
-   * Deletes every key (missing ones are fine): one Blob Batch per 256 keys, or one Delete Blob
-   * per key without `batchDelete`. All keys are validated before the first request.
-   */
-  override async deleteMany(keys: readonly string[]): Promise<void> {
-    for (const key of keys) assertValidKey(key);
-    for (let i = 0; i < keys.length; i += AZURE_BATCH_LIMIT) {
-      const chunk = keys.slice(i, i + AZURE_BATCH_LIMIT);
-      if (this.capabilities.batchDelete) await super.deleteMany(chunk);
-      else for (const key of chunk) await this.delete(key);
-    }
   }
 
   /** One Blob Batch (`POST ?restype=container&comp=batch`) of up to 256 Delete Blob calls. */

@@ -205,12 +205,19 @@ export abstract class CloudTarget<C> implements StorageTarget {
     return outcome === "deleted";
   }
 
+  /**
+   * Deletes every key (missing ones are fine), all validated before the first request: one
+   * batch request per `capabilities.deleteBatchLimit` keys (1000) where the target has
+   * `deleteObjects` and `batchDelete` is not off, else one `delete` per key.
+   */
   async deleteMany(keys: readonly string[]): Promise<void> {
     const names = keys.map((k) => this.#name(k));
-    const batch = this.deleteObjects?.bind(this);
+    const batch =
+      this.capabilities.batchDelete === false ? undefined : this.deleteObjects?.bind(this);
     if (batch) {
-      for (let i = 0; i < names.length; i += 1000) {
-        const chunk = names.slice(i, i + 1000);
+      const size = this.capabilities.deleteBatchLimit ?? 1000;
+      for (let i = 0; i < names.length; i += size) {
+        const chunk = names.slice(i, i + size);
         await this.#run("deleteMany", keys[i]!, (client, signal) => batch(client, chunk, signal))
           .value;
       }

@@ -25,7 +25,6 @@ import {
   type GcsSdk,
   isGcsSdk,
 } from "./gcs-sdk.js";
-import { assertValidKey } from "./keys.js";
 import type { StoredObject, TargetCapabilities } from "./storage-target.js";
 
 export type { GcsClientLike } from "./gcs-sdk.js";
@@ -168,19 +167,6 @@ export class GcsTarget extends CloudTarget<GcsBucketLike> {
       batchDelete: options.batchDelete ?? true,
       deleteBatchLimit: GCS_BATCH_LIMIT,
     };
-  }
-
-  /**
-   * Deletes every key (missing ones are fine): one batch request per 100 keys, or one DELETE per
-   * key without `batchDelete`. All keys are validated before the first request.
-   */
-  override async deleteMany(keys: readonly string[]): Promise<void> {
-    for (const key of keys) assertValidKey(key);
-    for (let i = 0; i < keys.length; i += GCS_BATCH_LIMIT) {
-      const chunk = keys.slice(i, i + GCS_BATCH_LIMIT);
-      if (this.capabilities.batchDelete) await super.deleteMany(chunk);
-      else for (const key of chunk) await this.delete(key);
-    }
   }
 
   /** One `POST /batch/storage/v1` of up to 100 unconditional DELETEs. */
