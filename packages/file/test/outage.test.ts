@@ -1,14 +1,15 @@
 /**
  * Storage outages while a worker runs: an AsyncOmniQ worker on AsyncFileQueue (and
- * AsyncFileResultStorage) over S3 processes 200 tasks while the S3 server (s3rver and its
- * conditional-write layer) is stopped and started again, twice: once briefly (the target's
+ * AsyncFileResultStorage) over S3, then over Azure Blob Storage, processes 200 tasks while the
+ * server (s3rver and its conditional-write layer; Azurite) is stopped and started again, twice: once briefly (the target's
  * retries ride it out) and once for longer than the target retries (claims, completions and
  * heartbeats fail with BackendError; the worker must log, keep going, and get every task done
  * through its retries and the expired-lease sweep). Every task must end `success` with its
  * result stored, none lost.
  */
 import { AsyncOmniQ, type Logger } from "@omniq/core";
-import { type S3Server, startS3 } from "@omniq/test-utils";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { type AzuriteServer, type S3Server, startAzurite, startS3 } from "@omniq/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncFileQueue, AsyncFileResultStorage } from "../src/index.js";
 
@@ -16,15 +17,52 @@ const BUCKET = "omniq-outage";
 const TASKS = 200;
 
 let s3: S3Server;
+let azurite: AzuriteServer;
 
 beforeAll(async () => {
-  s3 = await startS3();
+  [s3, azurite] = await Promise.all([startS3(), startAzurite()]);
   await s3.bucket(BUCKET);
+  await BlobServiceClient.fromConnectionString(azurite.connectionString)
+    .getContainerClient(BUCKET)
+    .createIfNotExists();
 });
 
 afterAll(async () => {
-  await s3?.stop();
+  await Promise.all([s3?.stop(), azurite?.stop()]);
 });
+
+// Short retry budget (~0.3-0.6 s in all) so that the long outage outlasts it.
+const RETRY = { retries: 3, retryBaseDelayMs: 50, retryMaxDelayMs: 200, timeoutMs: 5_000 };
+const prefix = () => `outage-${process.pid}-${Date.now().toString(36)}`;
+
+const servers: Array<{
+  name: string;
+  where: () => { url: string; storageOptions: Record<string, unknown> };
+  restart: (downtimeMs: number) => Promise<void>;
+}> = [
+  {
+    name: "S3",
+    where: () => ({
+      url: `s3://${BUCKET}/${prefix()}`,
+      storageOptions: {
+        endpoint: s3.endpoint,
+        region: s3.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+        ...RETRY,
+      },
+    }),
+    restart: (downtimeMs) => s3.restart({ downtimeMs }),
+  },
+  {
+    name: "Azure",
+    where: () => ({
+      url: `azure://${BUCKET}/${prefix()}`,
+      storageOptions: { connectionString: azurite.connectionString, ...RETRY },
+    }),
+    restart: (downtimeMs) => azurite.restart({ downtimeMs }),
+  },
+];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,22 +83,9 @@ function recordingLogger(): Logger & { problems: string[] } {
   return { problems, debug: () => {}, info: () => {}, warn: keep, error: keep };
 }
 
-describe("S3 outage while a worker runs", () => {
+describe.each(servers)("$name outage while a worker runs", (server) => {
   it("the worker survives two server restarts and every task ends success, none lost", async () => {
-    const where = {
-      url: `s3://${BUCKET}/outage-${process.pid}-${Date.now().toString(36)}`,
-      storageOptions: {
-        endpoint: s3.endpoint,
-        region: s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-        // Short retry budget (~0.3-0.6 s in all) so that the long outage outlasts it.
-        retries: 3,
-        retryBaseDelayMs: 50,
-        retryMaxDelayMs: 200,
-        timeoutMs: 5_000,
-      },
-    };
+    const where = server.where();
     const logger = recordingLogger();
     const omniq = new AsyncOmniQ({
       queue: new AsyncFileQueue(where),
@@ -93,13 +118,13 @@ describe("S3 outage while a worker runs", () => {
 
       // Outage 1: short, inside the target's retries.
       await waitFor(() => done() >= 40, "40 tasks done before the first outage", 60_000);
-      await s3.restart({ downtimeMs: 300 });
+      await server.restart(300);
       expect(worker.state).toBe("running");
 
       // Outage 2: longer than the target's retries: requests fail, the worker carries on.
       await waitFor(() => done() >= 100, "100 tasks done before the second outage", 60_000);
       const before = done();
-      await s3.restart({ downtimeMs: 2_500 });
+      await server.restart(2_500);
       expect(worker.state).toBe("running");
       await waitFor(() => done() > before, "a task done after the second outage", 30_000);
 
@@ -131,7 +156,7 @@ describe("S3 outage while a worker runs", () => {
       );
       const reruns = [...runs.values()].reduce((a, b) => a + b, 0) - TASKS;
       console.log(
-        `outage: ${TASKS} tasks, ${reruns} re-runs, ${logger.problems.length} warnings/errors logged (${[...new Set(logger.problems)].join("; ")}), worker stats ${JSON.stringify(stats)}`,
+        `${server.name} outage: ${TASKS} tasks, ${reruns} re-runs, ${logger.problems.length} warnings/errors logged (${[...new Set(logger.problems)].join("; ")}), worker stats ${JSON.stringify(stats)}`,
       );
       // The long outage was felt (requests failed and were reported), and survived.
       expect(logger.problems.length).toBeGreaterThan(0);

@@ -69,6 +69,8 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
   let server: Server | undefined;
   let handler: ReturnType<typeof createS3ProxyHandler> | undefined;
   let count = 0;
+  let inFlight = 0;
+  let draining = false;
 
   const launch = async (): Promise<void> => {
     const args = [
@@ -98,18 +100,33 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
     const h = handler;
     server = createServer((req, res) => {
       count++;
+      if (draining) {
+        // The outage has begun: the connection drops, as when the service is unreachable.
+        req.socket.destroy();
+        return;
+      }
+      inFlight++;
+      res.on("close", () => inFlight--);
       h.handle(req, res);
     });
     proxyPort = await listen(server, proxyPort);
   };
 
   const halt = async (): Promise<void> => {
+    // Requests already being served finish first (up to 5 s): S3 stores an object whole or not
+    // at all, while s3rver killed in the middle of a PUT can leave an object it then answers
+    // 500 for, forever. New requests meanwhile get a dropped connection.
+    draining = true;
+    const until = Date.now() + 5_000;
+    while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     if (server) await closeServer(server);
     server = undefined;
     handler?.destroy();
     handler = undefined;
     await child?.stop();
     child = undefined;
+    inFlight = 0;
+    draining = false;
   };
 
   try {
