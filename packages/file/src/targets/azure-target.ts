@@ -205,7 +205,7 @@ export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
     signal: AbortSignal,
   ): Promise<void> {
     if (!this.capabilities.batchDelete || typeof container.getBlobBatchClient !== "function") {
-      return this.#deleteEach(container, names, signal);
+      return this.deleteEachObject(container, names, signal);
     }
     const client = container.getBlobBatchClient();
     const batch = client.createBatch();
@@ -216,7 +216,7 @@ export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
       ({ subResponses } = await client.submitBatch(batch, { abortSignal: signal }));
     } catch (error) {
       if (!isBatchUnsupported(error)) throw error;
-      return this.#deleteEach(container, names, signal);
+      return this.deleteEachObject(container, names, signal);
     }
     const failures: BatchPartError[] = [];
     names.forEach((name, i) => {
@@ -248,16 +248,6 @@ export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
         failure.code,
       );
     }
-  }
-
-  /** The per-key fallback; turns `batchDelete` off so that request counts stay honest. */
-  async #deleteEach(
-    container: AzureContainerClientLike,
-    names: readonly string[],
-    signal: AbortSignal,
-  ): Promise<void> {
-    this.capabilities.batchDelete = false;
-    for (const name of names) await this.deleteObject(container, name, undefined, signal);
   }
 
   protected async connect(): Promise<AzureContainerClientLike> {

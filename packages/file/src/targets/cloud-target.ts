@@ -145,6 +145,19 @@ export abstract class CloudTarget<C> implements StorageTarget {
    * `DeleteObjects`); subclasses without it leave it undefined.
    */
   protected deleteObjects?(client: C, names: readonly string[], signal: AbortSignal): Promise<void>;
+
+  /**
+   * The per-key fallback of a `deleteObjects` whose service refused the batch: turns
+   * `capabilities.batchDelete` off for good, so later calls (and request counts) are per key.
+   */
+  protected async deleteEachObject(
+    client: C,
+    names: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.capabilities.batchDelete = false;
+    for (const name of names) await this.deleteObject(client, name, undefined, signal);
+  }
   /** One LIST request. */
   protected abstract listObjects(
     client: C,

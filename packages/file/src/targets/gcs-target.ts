@@ -178,7 +178,7 @@ export class GcsTarget extends CloudTarget<GcsBucketLike> {
     const storage = bucket.storage;
     if (!this.capabilities.batchDelete || typeof storage?.makeAuthenticatedRequest !== "function") {
       // A client without the SDK's request function: one DELETE per key from now on.
-      return this.#deleteEach(bucket, names, signal);
+      return this.deleteEachObject(bucket, names, signal);
     }
     const endpoint = (storage.apiEndpoint ?? DEFAULT_GCS_ENDPOINT).replace(/\/+$/, "");
     const pathPrefix = new URL(endpoint).pathname.replace(/\/+$/, "");
@@ -202,7 +202,7 @@ export class GcsTarget extends CloudTarget<GcsBucketLike> {
       );
     } catch (error) {
       if (!isBatchUnsupported(error)) throw error;
-      return this.#deleteEach(bucket, names, signal);
+      return this.deleteEachObject(bucket, names, signal);
     }
     const parts = parseBatchResponse(answer.contentType, answer.text, names.length);
     const failures: BatchPartError[] = [];
@@ -225,16 +225,6 @@ export class GcsTarget extends CloudTarget<GcsBucketLike> {
         failure.status,
       );
     }
-  }
-
-  /** The per-key fallback; turns `batchDelete` off so that request counts stay honest. */
-  async #deleteEach(
-    bucket: GcsBucketLike,
-    names: readonly string[],
-    signal: AbortSignal,
-  ): Promise<void> {
-    this.capabilities.batchDelete = false;
-    for (const name of names) await this.deleteObject(bucket, name, undefined, signal);
   }
 
   protected async connect(): Promise<GcsBucketLike> {
