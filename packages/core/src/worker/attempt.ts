@@ -94,14 +94,15 @@ export class Attempt {
    */
   async run(onHandlerDone: () => void): Promise<void> {
     const { task } = this;
-    this.#startedAt = new Date();
-    this.#move(AttemptState.running);
     if (this.#abortKind) {
+      // Never started: no `started` event; it settles from `claimed`.
       this.#settling = true;
       onHandlerDone();
       await this.#settle({ aborted: this.#abortKind });
       return;
     }
+    this.#startedAt = new Date();
+    this.#move(AttemptState.running);
     const timeoutTimer =
       task.timeoutMs === null ? undefined : setTimeout(() => this.abort("timeout"), task.timeoutMs);
     let outcome: Outcome;

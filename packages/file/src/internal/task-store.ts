@@ -9,6 +9,7 @@ import {
 } from "@omniq/core";
 import { layout, newSeq, orderKey } from "../layout.js";
 import {
+  DELETE_BATCH,
   deleteKeys,
   type StorageTarget,
   writeText,
@@ -124,7 +125,7 @@ export class TaskStore {
     }
     this.#doomed.push(key);
     this.state.discarding.add(key);
-    if (this.#doomed.length >= (this.target.capabilities.deleteBatchLimit ?? 1000)) {
+    if (this.#doomed.length >= (this.target.capabilities.deleteBatchLimit ?? DELETE_BATCH)) {
       void this.flush();
       return;
     }

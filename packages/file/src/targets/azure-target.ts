@@ -6,7 +6,7 @@ import {
   type AzureSdk,
   isAzureSdk,
 } from "./azure-sdk.js";
-import { BatchPartError, batchFailure } from "./batch-part-error.js";
+import { BatchPartError, batchError } from "./batch-part-error.js";
 import { httpStatusOf, isTransientError } from "./cloud-errors.js";
 import { bareEtag, quoteEtag } from "./cloud-etag.js";
 import { type CloudRetryOptions, splitRetryOptions } from "./cloud-retry.js";
@@ -239,15 +239,8 @@ export class AzureTarget extends CloudTarget<AzureContainerClientLike> {
         ),
       );
     });
-    const failure = batchFailure(failures, (e) => this.isTransient(e));
-    if (failure) {
-      const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
-      throw new BatchPartError(
-        `${failures.length} of ${names.length} batched deletes failed; ${failure.message}${more}`,
-        failure.status,
-        failure.code,
-      );
-    }
+    const failure = batchError(failures, names.length, (e) => this.isTransient(e));
+    if (failure) throw failure;
   }
 
   protected async connect(): Promise<AzureContainerClientLike> {

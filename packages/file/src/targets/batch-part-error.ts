@@ -26,3 +26,22 @@ export function batchFailure(
 ): BatchPartError | undefined {
   return failures.find((f) => isTransient(f)) ?? failures[0];
 }
+
+/**
+ * What a batch of `total` calls throws when some failed: the {@link batchFailure} one, its
+ * message prefixed with how many failed (`undefined` when none did).
+ */
+export function batchError(
+  failures: readonly BatchPartError[],
+  total: number,
+  isTransient: (error: unknown) => boolean,
+): BatchPartError | undefined {
+  const failure = batchFailure(failures, isTransient);
+  if (!failure) return undefined;
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
+  return new BatchPartError(
+    `${failures.length} of ${total} batched deletes failed; ${failure.message}${more}`,
+    failure.status,
+    failure.code,
+  );
+}

@@ -11,12 +11,13 @@ import {
   withTimeout,
 } from "./cloud-retry.js";
 import { assertValidKey, assertValidPrefix, isValidKey } from "./keys.js";
-import type {
-  ListOptions,
-  ListPage,
-  StorageTarget,
-  StoredObject,
-  TargetCapabilities,
+import {
+  DELETE_BATCH,
+  type ListOptions,
+  type ListPage,
+  type StorageTarget,
+  type StoredObject,
+  type TargetCapabilities,
 } from "./storage-target.js";
 
 /** What a put must check first: nothing, that the object is absent, or its current version. */
@@ -228,7 +229,7 @@ export abstract class CloudTarget<C> implements StorageTarget {
     const batch =
       this.capabilities.batchDelete === false ? undefined : this.deleteObjects?.bind(this);
     if (batch) {
-      const size = this.capabilities.deleteBatchLimit ?? 1000;
+      const size = this.capabilities.deleteBatchLimit ?? DELETE_BATCH;
       for (let i = 0; i < names.length; i += size) {
         const chunk = names.slice(i, i + size);
         await this.#run("deleteMany", keys[i]!, (client, signal) => batch(client, chunk, signal))

@@ -1,5 +1,5 @@
 import { ValidationError } from "@omniq/core";
-import { BatchPartError, batchFailure } from "./batch-part-error.js";
+import { BatchPartError, batchError } from "./batch-part-error.js";
 import { httpStatusOf, isTransientError } from "./cloud-errors.js";
 import { type CloudRetryOptions, splitRetryOptions } from "./cloud-retry.js";
 import { loadSdk, type SdkLoader } from "./cloud-sdk.js";
@@ -217,14 +217,8 @@ export class GcsTarget extends CloudTarget<GcsBucketLike> {
       if (part.status === 404 && !MISSING_BUCKET.test(message)) return; // already gone
       failures.push(new BatchPartError(`DELETE "${name}": ${message}`, part.status));
     });
-    const failure = batchFailure(failures, (e) => this.isTransient(e));
-    if (failure) {
-      const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
-      throw new BatchPartError(
-        `${failures.length} of ${names.length} batched deletes failed; ${failure.message}${more}`,
-        failure.status,
-      );
-    }
+    const failure = batchError(failures, names.length, (e) => this.isTransient(e));
+    if (failure) throw failure;
   }
 
   protected async connect(): Promise<GcsBucketLike> {

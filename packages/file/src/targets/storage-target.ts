@@ -181,5 +181,5 @@ export function writeTextIfVersion(
     : target.writeIfVersion(key, utf8(text), version);
 }
 
-/** `Buffer.from` is markedly faster than `TextEncoder` for small strings. */
-const utf8 = (text: string): Uint8Array => Buffer.from(text, "utf8");
+/** UTF-8 bytes of a text (`Buffer.from` is markedly faster than `TextEncoder` for small strings). */
+export const utf8 = (text: string): Uint8Array => Buffer.from(text, "utf8");
