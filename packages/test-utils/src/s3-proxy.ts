@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import {
   Agent,
   type IncomingHttpHeaders,
@@ -185,6 +185,22 @@ export function createS3ProxyHandler(opts: S3ProxyOptions): S3ProxyHandler {
     return { headers, body };
   };
 
+  /**
+   * s3rver 3.7 answers a PutObject before its file write has finished (`writeStream.end()` and
+   * resolve, without waiting for `finish`), so a GET right after the reply could read a
+   * truncated object, which real S3 never serves. Until the file holds the body, the reply
+   * (and the key's write lock) waits: "acknowledged" means "readable", as on S3.
+   */
+  const untilStored = async (bucket: string, key: string, body: Buffer): Promise<void> => {
+    const file = join(opts.dataDir, bucket, `${key}._S3rver_object`);
+    const deadline = Date.now() + 5_000;
+    for (let wait = 0; Date.now() < deadline; wait++) {
+      const stored = await readFile(file).catch(() => undefined);
+      if (stored?.equals(body)) return;
+      await new Promise((r) => setTimeout(r, Math.min(10, wait)));
+    }
+  };
+
   const objectWrite = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -198,7 +214,9 @@ export function createS3ProxyHandler(opts: S3ProxyOptions): S3ProxyHandler {
     await namespace.run(isDelete, () =>
       keyLocks.run(`${bucket}/${key}`, true, async () => {
         if (await failedWritePrecondition(req, res, method, bucket, key, path)) return;
-        send(res, method, await upstream(method, req.url ?? "/", headers, body));
+        const reply = await upstream(method, req.url ?? "/", headers, body);
+        if (method === "PUT" && reply.status === 200) await untilStored(bucket, key, body);
+        send(res, method, reply);
       }),
     );
   };
