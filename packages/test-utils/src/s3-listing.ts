@@ -38,18 +38,34 @@ export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-async function listKeys(bucketDir: string): Promise<string[]> {
+/**
+ * The bucket's keys under `prefix`, sorted. Only the directory holding the prefix's last `/` is
+ * walked (a key `a/b/c` is the file `a/b/c._S3rver_object`), so listing one queue's
+ * `pending/` does not read every object of the bucket.
+ */
+async function listKeys(bucketDir: string, prefix: string): Promise<string[]> {
+  let dirKey = prefix.slice(0, prefix.lastIndexOf("/") + 1);
+  // A prefix with an empty, "." or ".." segment is matched by walking the whole bucket.
+  if (
+    dirKey
+      .slice(0, -1)
+      .split("/")
+      .some((seg) => seg === "" || seg === "." || seg === "..")
+  )
+    dirKey = "";
+  const root = dirKey === "" ? bucketDir : join(bucketDir, ...dirKey.slice(0, -1).split("/"));
   let entries: Dirent[];
   try {
-    entries = await readdir(bucketDir, { recursive: true, withFileTypes: true });
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
     throw err;
   }
   const keys: string[] = [];
   for (const e of entries) {
     if (!e.isFile() || !e.name.endsWith(OBJECT_SUFFIX)) continue;
-    const rel = relative(bucketDir, join(e.parentPath, e.name)).split(sep).join("/");
+    const rel = dirKey + relative(root, join(e.parentPath, e.name)).split(sep).join("/");
     if (rel.startsWith(`${UPLOADS_DIR}/`)) continue;
     keys.push(rel.slice(0, -OBJECT_SUFFIX.length));
   }
@@ -157,7 +173,7 @@ export async function serveListObjects(
   const prefixes: string[] = [];
   let last: Cursor | undefined;
   let truncated = false;
-  for (const key of await listKeys(bucketDir)) {
+  for (const key of await listKeys(bucketDir, prefix)) {
     if (!key.startsWith(prefix)) continue;
     if (cursor) {
       if (compareKeys(key, cursor.after) <= 0) continue;
