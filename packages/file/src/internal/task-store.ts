@@ -72,6 +72,8 @@ const envelopeText = (base: string, taskJson: string): string =>
 const DISCARD_DELAY_MS = 250;
 /** Tasks of one batch stored at the same time. */
 const INSERT_LANES = 16;
+/** Claims (one conditional write each) in flight at once within one `claim` call. */
+const CLAIM_LANES = 16;
 const ms = (iso: string | null) => (iso === null ? null : msOf(iso));
 
 function keyOf(raw: RawTask, seq: string): string {
@@ -328,8 +330,14 @@ export class TaskStore {
         listed = true;
       }
       while (out.length < req.limit) {
-        const c = page.take(now, lost > 0 ? 8 : 1);
-        if (!c) {
+        const picks: Candidate[] = [];
+        const want = Math.min(req.limit - out.length, CLAIM_LANES);
+        for (let c = page.take(now, lost > 0 ? 8 : 1); c; ) {
+          picks.push(c);
+          if (picks.length >= want) break;
+          c = page.take(now, lost > 0 ? 8 : 1);
+        }
+        if (picks.length === 0) {
           const fresh =
             page.complete &&
             Date.now() - page.listedAt <= this.options.listCacheMs &&
@@ -339,10 +347,32 @@ export class TaskStore {
           listed = true;
           continue;
         }
-        const r = await this.#tryClaim(queue, c, req);
-        if (r === "blocked") page.blocked = true;
-        else if (r === null) lost++;
-        else out.push(r);
+        let failure: { err: unknown } | undefined;
+        const tried =
+          picks.length === 1
+            ? [await this.#tryClaim(queue, picks[0]!, req)]
+            : // Several claims at once: on an object store each is a request, and waiting for
+              // them one by one would cost a round trip per task.
+              await Promise.all(
+                picks.map((c) =>
+                  this.#tryClaim(queue, c, req).catch((err: unknown) => {
+                    failure ??= { err };
+                    return null;
+                  }),
+                ),
+              );
+        for (const r of tried) {
+          if (r === "blocked") page.blocked = true;
+          else if (r === null) lost++;
+          else out.push(r);
+        }
+        if (failure) {
+          // A claim whose request failed (after the target's retries) may or may not have
+          // taken its task; if it did, the lease expires and the task runs later. The tasks
+          // this call did claim are returned rather than stranded; with none, the error is.
+          if (out.length === 0) throw failure.err;
+          return out;
+        }
       }
     }
     return out;

@@ -1,0 +1,97 @@
+/**
+ * Claims and completions of several tasks keep several conditional writes in flight (on an
+ * object store each is a round trip), in order and at most 16 at a time. The target below is
+ * the memory target with every conditional write held back for a few milliseconds, so that
+ * writes issued together overlap; it counts how many were in flight at once.
+ */
+import { describe, expect, it } from "vitest";
+import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
+import { uniqueName } from "./helpers.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class SlowSwaps extends CountingTarget {
+  inFlight = 0;
+  maxInFlight = 0;
+
+  async #held<T>(fn: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await sleep(3);
+      return await fn();
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  override writeIfVersion(key: string, data: Uint8Array, version: string) {
+    return this.#held(() => super.writeIfVersion(key, data, version));
+  }
+
+  reset() {
+    this.maxInFlight = 0;
+    return super.reset();
+  }
+}
+
+describe("several claims and completions at once", () => {
+  it("dequeueMany claims in parallel (≤ 16 at a time) and returns tasks in dequeue order", async () => {
+    const target = new SlowSwaps(new MemoryTarget({ name: uniqueName("par") }));
+    const queue = new AsyncFileQueue({ target });
+    try {
+      // Priorities 0..39 enqueued lowest first: dequeue order is the reverse.
+      for (let i = 0; i < 40; i++) await queue.enqueue({ name: "t", args: [i], priority: i });
+      target.reset();
+      const claimed = await queue.dequeueMany({ workerId: "w", limit: 40 });
+      expect(claimed.map((t) => t.args[0])).toEqual(Array.from({ length: 40 }, (_, i) => 39 - i));
+      expect(claimed.every((t) => t.status === "running" && t.attempts === 1)).toBe(true);
+      expect(target.maxInFlight).toBeGreaterThan(1);
+      expect(target.maxInFlight).toBeLessThanOrEqual(16);
+      expect(target.counts.writeIfVersion).toBe(40);
+      // Nothing is left to claim, and nothing was claimed twice.
+      expect(await queue.dequeue({ workerId: "w2" })).toBeNull();
+      expect(new Set(claimed.map((t) => t.id)).size).toBe(40);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("stops at the limit even when many candidates are due", async () => {
+    const target = new SlowSwaps(new MemoryTarget({ name: uniqueName("par") }));
+    const queue = new AsyncFileQueue({ target });
+    try {
+      for (let i = 0; i < 30; i++) await queue.enqueue({ name: "t", args: [i] });
+      const first = await queue.dequeueMany({ workerId: "w", limit: 7 });
+      expect(first.map((t) => t.args[0])).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(await queue.count({ statuses: ["running"] })).toBe(7);
+      expect(await queue.count({ statuses: ["pending"] })).toBe(23);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("completeMany completes in parallel, in input order, with null for a lost lease", async () => {
+    const target = new SlowSwaps(new MemoryTarget({ name: uniqueName("par") }));
+    const queue = new AsyncFileQueue({ target });
+    try {
+      for (let i = 0; i < 40; i++) await queue.enqueue({ name: "t", args: [i] });
+      const claimed = await queue.dequeueMany({ workerId: "w", limit: 40 });
+      target.reset();
+      const items = claimed.map((t, i) => ({ id: t.id, workerId: i === 5 ? "not-the-owner" : "w" }));
+      const done = await queue.completeMany(items);
+      expect(done).toHaveLength(40);
+      expect(done[5]).toBeNull();
+      done.forEach((t, i) => {
+        if (i === 5) return;
+        expect(t?.id).toBe(claimed[i]!.id);
+        expect(t?.status).toBe("success");
+      });
+      expect(target.maxInFlight).toBeGreaterThan(1);
+      expect(target.maxInFlight).toBeLessThanOrEqual(16);
+      expect((await queue.get(claimed[5]!.id))?.status).toBe("running");
+    } finally {
+      await queue.close();
+    }
+  });
+});
