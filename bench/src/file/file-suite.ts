@@ -5,6 +5,7 @@ import type { StorageTarget } from "@omniq/file";
 import { errorMessage, Suite } from "../harness.js";
 import { removeDb, removeTempDir, tempDir } from "../env.js";
 import { type CloudServer, startCloud } from "./cloud-servers.js";
+import { LatencyTarget } from "./latency-target.js";
 
 export interface FileSuiteOptions {
   /** Multiplies the task counts. @defaultValue 1 */
@@ -17,6 +18,8 @@ type FileModule = typeof import("@omniq/file");
 type CoreModule = typeof import("@omniq/core");
 
 const CLOUDS = ["s3", "azure", "gcs"] as const;
+/** Emulated object-store round trip (same-region S3/Azure/GCS: typically 10-30 ms). */
+const LATENCY_MS = 20;
 
 /**
  * The file backend: object-store requests per task on the S3, Azure and GCS test servers
@@ -35,6 +38,7 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
     off: `requests per task, end to end (AsyncOmniQ worker, result stored), events off (${countN} tasks)`,
     on: `requests per task, end to end (AsyncOmniQ worker, result stored), events on (${countN} tasks)`,
     tput: "throughput: enqueue + claim + complete, one by one",
+    latency: `worker throughput with ${LATENCY_MS} ms per request (object-store round trip emulated on the memory target)`,
   };
   const spec = (group: string, impl: string, note?: string) => ({
     group,
@@ -127,6 +131,22 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
       }
     });
   }
+  // ---- worker throughput where each request waits a round trip, as on a real object store
+  const nLatency = Math.max(200, Math.round(1000 * options.scale));
+  for (const concurrency of [1, 10]) {
+    await suite.run(
+      {
+        group: groups.latency,
+        impl: `AsyncOmniQ worker, concurrency ${concurrency}`,
+        unit: "tasks/s",
+        better: "higher" as const,
+        runs: options.runs,
+        note: `${nLatency.toLocaleString("en-US")} tasks enqueued first; results in the same store`,
+      },
+      () => workerAtLatency(file, core, nLatency, concurrency),
+    );
+  }
+
   // ---- request counts: memory for reference, then the three cloud test servers
   const memoryTarget = async (prefix: string): Promise<StorageTarget> =>
     new file.MemoryTarget({ name: prefix });
@@ -175,6 +195,34 @@ function labelOf(kind: (typeof CLOUDS)[number]): string {
     azure: "Azure (Azurite)",
     gcs: "GCS (JSON-API test server)",
   }[kind];
+}
+
+/** A worker draining `n` tasks from a file queue whose every request takes LATENCY_MS. */
+async function workerAtLatency(
+  file: FileModule,
+  core: CoreModule,
+  n: number,
+  concurrency: number,
+): Promise<number> {
+  const target = new LatencyTarget(
+    new file.MemoryTarget({ name: `latency-${Math.random().toString(36).slice(2)}` }),
+    LATENCY_MS,
+  );
+  const omniq = new core.AsyncOmniQ({
+    queue: new file.AsyncFileQueue({ target }),
+    results: new file.AsyncFileResultStorage({ target }),
+  });
+  try {
+    omniq.task("bench", (i: number) => i);
+    await omniq.enqueueMany(Array.from({ length: n }, (_, i) => ({ name: "bench", args: [i] })));
+    const t0 = performance.now();
+    const stats = await omniq.worker({ concurrency }).runUntilIdle({ timeoutMs: 600_000 });
+    const ms = performance.now() - t0;
+    if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
+    return (n / ms) * 1000;
+  } finally {
+    await omniq.close();
+  }
 }
 
 async function enqueueClaimComplete(queue: TaskQueue, n: number): Promise<number> {
