@@ -29,7 +29,7 @@ class SlowSwaps extends CountingTarget {
     return this.#held(() => super.writeIfVersion(key, data, version));
   }
 
-  reset() {
+  override reset() {
     this.maxInFlight = 0;
     return super.reset();
   }
@@ -78,7 +78,10 @@ describe("several claims and completions at once", () => {
       for (let i = 0; i < 40; i++) await queue.enqueue({ name: "t", args: [i] });
       const claimed = await queue.dequeueMany({ workerId: "w", limit: 40 });
       target.reset();
-      const items = claimed.map((t, i) => ({ id: t.id, workerId: i === 5 ? "not-the-owner" : "w" }));
+      const items = claimed.map((t, i) => ({
+        id: t.id,
+        workerId: i === 5 ? "not-the-owner" : "w",
+      }));
       const done = await queue.completeMany(items);
       expect(done).toHaveLength(40);
       expect(done[5]).toBeNull();
