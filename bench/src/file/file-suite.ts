@@ -134,17 +134,21 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
   // ---- worker throughput where each request waits a round trip, as on a real object store
   const nLatency = Math.max(200, Math.round(1000 * options.scale));
   for (const concurrency of [1, 10]) {
-    await suite.run(
-      {
-        group: groups.latency,
-        impl: `AsyncOmniQ worker, concurrency ${concurrency}`,
-        unit: "tasks/s",
-        better: "higher" as const,
-        runs: options.runs,
-        note: `${nLatency.toLocaleString("en-US")} tasks enqueued first; results in the same store`,
-      },
-      () => workerAtLatency(file, core, nLatency, concurrency),
-    );
+    // Side by side: the default (requests of one call in flight together) and one at a time.
+    for (const requestConcurrency of [16, 1]) {
+      const n = requestConcurrency === 1 ? Math.max(100, Math.round(nLatency / 5)) : nLatency;
+      await suite.run(
+        {
+          group: groups.latency,
+          impl: `worker concurrency ${concurrency}, requestConcurrency ${requestConcurrency}${requestConcurrency === 16 ? " (default)" : ""}`,
+          unit: "tasks/s",
+          better: "higher" as const,
+          runs: options.runs,
+          note: `${n.toLocaleString("en-US")} tasks enqueued first; results in the same store`,
+        },
+        () => workerAtLatency(file, core, n, concurrency, requestConcurrency),
+      );
+    }
   }
 
   // ---- request counts: memory for reference, then the three cloud test servers
@@ -203,13 +207,14 @@ async function workerAtLatency(
   core: CoreModule,
   n: number,
   concurrency: number,
+  requestConcurrency: number,
 ): Promise<number> {
   const target = new LatencyTarget(
     new file.MemoryTarget({ name: `latency-${Math.random().toString(36).slice(2)}` }),
     LATENCY_MS,
   );
   const omniq = new core.AsyncOmniQ({
-    queue: new file.AsyncFileQueue({ target }),
+    queue: new file.AsyncFileQueue({ target, requestConcurrency }),
     results: new file.AsyncFileResultStorage({ target }),
   });
   try {

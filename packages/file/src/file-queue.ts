@@ -52,15 +52,33 @@ export interface FileQueueOptions extends BaseQueueOptions, FileTargetOptions {
    * are claimable at once. @defaultValue 200
    */
   listCacheMs?: number;
+  /**
+   * Requests in flight at once when one call handles several tasks: the claims of a
+   * `dequeueMany` (a worker claims its free slots plus what it claims ahead), the completions
+   * of a `completeMany`, the writes of an `enqueueMany`. On an object store each is a round
+   * trip; `1` sends them one by one (e.g. for a store that throttles). @defaultValue 16
+   */
+  requestConcurrency?: number;
 }
 
 export const FILE_QUEUE_DEFAULTS = {
   pageSize: 1000,
   listCacheMs: 200,
-} as const satisfies Required<Pick<FileQueueOptions, "pageSize" | "listCacheMs">>;
+  requestConcurrency: 16,
+} as const satisfies Required<
+  Pick<FileQueueOptions, "pageSize" | "listCacheMs" | "requestConcurrency">
+>;
 
-/** Completions in flight at once in one `completeMany`. */
-const COMPLETE_LANES = 16;
+/** An integer option within `[min, max]`, or a ValidationError naming it. */
+function intOption(value: number | undefined, name: string, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(
+      name,
+      `file queue: ${name}: expected an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+}
 
 const CROSS_PROCESS: Record<StorageTarget["kind"], boolean> = {
   memory: false,
@@ -96,6 +114,9 @@ export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
   constructor(options: FileQueueOptions) {
     super("file queue", options);
     checkTargetOptions(options, "file queue");
+    intOption(options.pageSize, "pageSize", 1, 1000);
+    intOption(options.listCacheMs, "listCacheMs", 0, 3_600_000);
+    intOption(options.requestConcurrency, "requestConcurrency", 1, 256);
     this.#options = { ...options };
     const t = options.target;
     const cross =
@@ -147,7 +168,7 @@ export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
   }
 
   /**
-   * Completes several tasks, up to {@link COMPLETE_LANES} at a time (each is a conditional
+   * Completes several tasks, up to `requestConcurrency` at a time (each is a conditional
    * write: on an object store, one by one would cost a round trip per task). Results in input
    * order; `null` for a task whose lease this worker no longer holds. Another error is thrown
    * once every completion has settled (those that succeeded stay completed).
@@ -168,7 +189,8 @@ export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(COMPLETE_LANES, items.length) }, lane));
+    const lanes = this.#options.requestConcurrency ?? FILE_QUEUE_DEFAULTS.requestConcurrency;
+    await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
     if (failure) throw failure.err;
     return out;
   }
@@ -184,6 +206,7 @@ export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
     this.#tasks = new TaskStore(shared.handle.target, shared.json, shared.state, {
       pageSize: this.#options.pageSize ?? FILE_QUEUE_DEFAULTS.pageSize,
       listCacheMs: this.#options.listCacheMs ?? FILE_QUEUE_DEFAULTS.listCacheMs,
+      lanes: this.#options.requestConcurrency ?? FILE_QUEUE_DEFAULTS.requestConcurrency,
     });
     this.#schedules = new ScheduleStore(shared.json, shared.state);
   }

@@ -4,6 +4,7 @@
  * the memory target with every conditional write held back for a few milliseconds, so that
  * writes issued together overlap; it counts how many were in flight at once.
  */
+import { ValidationError } from "@omniq/core";
 import { describe, expect, it } from "vitest";
 import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
 import { uniqueName } from "./helpers.js";
@@ -95,6 +96,47 @@ describe("several claims and completions at once", () => {
       expect((await queue.get(claimed[5]!.id))?.status).toBe("running");
     } finally {
       await queue.close();
+    }
+  });
+
+  it("requestConcurrency bounds the requests in flight (1: one by one)", async () => {
+    for (const requestConcurrency of [1, 4]) {
+      const target = new SlowSwaps(new MemoryTarget({ name: uniqueName("par") }));
+      const queue = new AsyncFileQueue({ target, requestConcurrency });
+      try {
+        for (let i = 0; i < 20; i++) await queue.enqueue({ name: "t", args: [i] });
+        target.reset();
+        const claimed = await queue.dequeueMany({ workerId: "w", limit: 20 });
+        expect(claimed.map((t) => t.args[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        const done = await queue.completeMany(claimed.map((t) => ({ id: t.id, workerId: "w" })));
+        expect(done.every((t) => t?.status === "success")).toBe(true);
+        expect(target.maxInFlight).toBe(requestConcurrency);
+      } finally {
+        await queue.close();
+      }
+    }
+  });
+
+  it("rejects a requestConcurrency, pageSize or listCacheMs out of range, naming it", () => {
+    const target = new MemoryTarget();
+    const bad = [
+      [{ requestConcurrency: 0 }, "requestConcurrency"],
+      [{ requestConcurrency: 1.5 }, "requestConcurrency"],
+      [{ requestConcurrency: 1000 }, "requestConcurrency"],
+      [{ pageSize: 0 }, "pageSize"],
+      [{ pageSize: 5000 }, "pageSize"],
+      [{ listCacheMs: -1 }, "listCacheMs"],
+    ] as const;
+    for (const [options, field] of bad) {
+      let err: unknown;
+      try {
+        new AsyncFileQueue({ target, ...options });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toBe(field);
+      expect((err as Error).message).toContain(field);
     }
   });
 });

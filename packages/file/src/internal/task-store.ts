@@ -42,6 +42,8 @@ export interface EmbeddedResult {
 export interface TaskStoreOptions {
   pageSize: number;
   listCacheMs: number;
+  /** Requests in flight at once for a call on several tasks (claims, inserts). */
+  lanes: number;
 }
 
 /** The current state of a task, as far as one read can tell. */
@@ -70,10 +72,6 @@ const envelopeText = (base: string, taskJson: string): string =>
  * listings rarely meet them (a stale file costs a claimer elsewhere one read).
  */
 const DISCARD_DELAY_MS = 250;
-/** Tasks of one batch stored at the same time. */
-const INSERT_LANES = 16;
-/** Claims (one conditional write each) in flight at once within one `claim` call. */
-const CLAIM_LANES = 16;
 const ms = (iso: string | null) => (iso === null ? null : msOf(iso));
 
 function keyOf(raw: RawTask, seq: string): string {
@@ -232,7 +230,7 @@ export class TaskStore {
         out[i] = await this.#insertOne(prepared[i]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(INSERT_LANES, prepared.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.options.lanes, prepared.length) }, lane));
     return out;
   }
 
@@ -331,7 +329,7 @@ export class TaskStore {
       }
       while (out.length < req.limit) {
         const picks: Candidate[] = [];
-        const want = Math.min(req.limit - out.length, CLAIM_LANES);
+        const want = Math.min(req.limit - out.length, this.options.lanes);
         for (let c = page.take(now, lost > 0 ? 8 : 1); c; ) {
           picks.push(c);
           if (picks.length >= want) break;
