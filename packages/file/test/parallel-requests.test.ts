@@ -139,4 +139,32 @@ describe("several claims and completions at once", () => {
       expect((err as Error).message).toContain(field);
     }
   });
+
+  it("a claim whose request fails: the others are returned; alone, its error is thrown", async () => {
+    class FailOne extends SlowSwaps {
+      failing: string | null = null;
+      override writeIfVersion(key: string, data: Uint8Array, version: string) {
+        if (this.failing !== null && key.endsWith(`!${this.failing}.json`)) {
+          return Promise.reject(new Error("store refused the write"));
+        }
+        return super.writeIfVersion(key, data, version);
+      }
+    }
+    const target = new FailOne(new MemoryTarget({ name: uniqueName("par") }));
+    const queue = new AsyncFileQueue({ target, listCacheMs: 0 });
+    try {
+      const tasks = [];
+      for (let i = 0; i < 5; i++) tasks.push(await queue.enqueue({ name: "t", args: [i] }));
+      target.failing = tasks[2]!.id;
+      const claimed = await queue.dequeueMany({ workerId: "w", limit: 5 });
+      expect(claimed.map((t) => t.args[0])).toEqual([0, 1, 3, 4]);
+      // Alone, the failure is the caller's to see; the task is still pending, not lost.
+      await expect(queue.dequeue({ workerId: "w" })).rejects.toThrow("store refused the write");
+      expect((await queue.get(tasks[2]!.id))?.status).toBe("pending");
+      target.failing = null;
+      expect((await queue.dequeue({ workerId: "w" }))?.id).toBe(tasks[2]!.id);
+    } finally {
+      await queue.close();
+    }
+  });
 });

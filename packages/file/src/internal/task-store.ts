@@ -346,19 +346,15 @@ export class TaskStore {
           continue;
         }
         let failure: { err: unknown } | undefined;
+        const attempt = (c: Candidate) =>
+          this.#tryClaim(queue, c, req).catch((err: unknown) => {
+            failure ??= { err };
+            return null;
+          });
+        // Several claims at once: on an object store each is a request, and waiting for them
+        // one by one would cost a round trip per task.
         const tried =
-          picks.length === 1
-            ? [await this.#tryClaim(queue, picks[0]!, req)]
-            : // Several claims at once: on an object store each is a request, and waiting for
-              // them one by one would cost a round trip per task.
-              await Promise.all(
-                picks.map((c) =>
-                  this.#tryClaim(queue, c, req).catch((err: unknown) => {
-                    failure ??= { err };
-                    return null;
-                  }),
-                ),
-              );
+          picks.length === 1 ? [await attempt(picks[0]!)] : await Promise.all(picks.map(attempt));
         for (const r of tried) {
           if (r === "blocked") page.blocked = true;
           else if (r === null) lost++;
