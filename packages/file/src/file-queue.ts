@@ -174,7 +174,11 @@ export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
    * once every completion has settled (those that succeeded stay completed).
    */
   override async completeMany(items: readonly CompleteManyItem[]): Promise<Array<Task | null>> {
-    if (items.length <= 1) return super.completeMany(items);
+    // One at a time for a single item, or when an id repeats (the result slot of a task is
+    // keyed by id and worker, so two completions of one task must not overlap).
+    if (items.length <= 1 || new Set(items.map((i) => i.id)).size < items.length) {
+      return super.completeMany(items);
+    }
     const out: Array<Task | null> = new Array(items.length).fill(null);
     let failure: { err: unknown } | undefined;
     let next = 0;

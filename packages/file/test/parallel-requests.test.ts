@@ -6,7 +6,12 @@
  */
 import { ValidationError } from "@omniq/core";
 import { describe, expect, it } from "vitest";
-import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
+import {
+  AsyncFileQueue,
+  AsyncFileResultStorage,
+  CountingTarget,
+  MemoryTarget,
+} from "../src/index.js";
 import { uniqueName } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -165,6 +170,37 @@ describe("several claims and completions at once", () => {
       expect((await queue.dequeue({ workerId: "w" }))?.id).toBe(tasks[2]!.id);
     } finally {
       await queue.close();
+    }
+  });
+
+  it("completeMany with the same task twice: one completion with its result, then null", async () => {
+    const target = new SlowSwaps(new MemoryTarget({ name: uniqueName("par") }));
+    const queue = new AsyncFileQueue({ target });
+    const results = new AsyncFileResultStorage({ target });
+    try {
+      await queue.enqueue({ name: "t", args: [1] });
+      const [t] = await queue.dequeueMany({ workerId: "w", limit: 1 });
+      const result = {
+        taskId: t!.id,
+        status: "success" as const,
+        value: 42,
+        attempts: 1,
+        startedAt: t!.startedAt,
+        finishedAt: new Date(),
+        durationMs: 0,
+        workerId: "w",
+        expiresAt: null,
+      };
+      const done = await queue.completeMany([
+        { id: t!.id, workerId: "w", result },
+        { id: t!.id, workerId: "w", result },
+      ]);
+      expect(done[0]?.status).toBe("success");
+      expect(done[1]).toBeNull();
+      expect((await results.get(t!.id))?.value).toBe(42);
+    } finally {
+      await queue.close();
+      await results.close();
     }
   });
 });
