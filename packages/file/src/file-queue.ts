@@ -23,6 +23,7 @@ import {
   ValidationError,
 } from "@omniq/core";
 import { AsyncFileResultStorage } from "./file-result-storage.js";
+import { inLanes } from "./internal/lanes.js";
 import { openShared, type SharedStore } from "./internal/open-store.js";
 import { ScheduleStore } from "./internal/schedule-store.js";
 import {
@@ -55,8 +56,9 @@ export interface FileQueueOptions extends BaseQueueOptions, FileTargetOptions {
   /**
    * Requests in flight at once when one call handles several tasks: the claims of a
    * `dequeueMany` (a worker claims its free slots plus what it claims ahead), the completions
-   * of a `completeMany`, the writes of an `enqueueMany`. On an object store each is a round
-   * trip; `1` sends them one by one (e.g. for a store that throttles). @defaultValue 16
+   * of a `completeMany`, the writes of an `enqueueMany`, the reads of `count`, `list` and
+   * `purge`. On an object store each is a round trip; `1` sends them one by one (e.g. for a
+   * store that throttles). @defaultValue 16
    */
   requestConcurrency?: number;
 }
@@ -179,24 +181,15 @@ export class AsyncFileQueue extends BaseQueue implements ResultSharingQueue {
     if (items.length <= 1 || new Set(items.map((i) => i.id)).size < items.length) {
       return super.completeMany(items);
     }
-    const out: Array<Task | null> = new Array(items.length).fill(null);
-    let failure: { err: unknown } | undefined;
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < items.length) {
-        const i = next++;
-        const item = items[i]!;
-        try {
-          out[i] = await this.complete(item.id, item.workerId, item);
-        } catch (err) {
-          if (!(err instanceof LeaseLostError)) failure ??= { err };
-        }
-      }
-    };
     const lanes = this.#options.requestConcurrency ?? FILE_QUEUE_DEFAULTS.requestConcurrency;
-    await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
-    if (failure) throw failure.err;
-    return out;
+    return inLanes(items, lanes, async (item) => {
+      try {
+        return await this.complete(item.id, item.workerId, item);
+      } catch (err) {
+        if (err instanceof LeaseLostError) return null;
+        throw err;
+      }
+    });
   }
 
   /** The storage target, once opened (after the first operation or `init()`). */

@@ -203,4 +203,39 @@ describe("several claims and completions at once", () => {
       await results.close();
     }
   });
+
+  it("count and list read the task files in parallel (≤ 16 at a time)", async () => {
+    class SlowReads extends CountingTarget {
+      inFlight = 0;
+      maxInFlight = 0;
+      override async read(key: string) {
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        try {
+          await sleep(3);
+          return await super.read(key);
+        } finally {
+          this.inFlight--;
+        }
+      }
+    }
+    const memory = new MemoryTarget({ name: uniqueName("par") });
+    const writer = new AsyncFileQueue({ target: memory });
+    // Another id: nothing cached from the writer, as in another process.
+    const view = new SlowReads(memory);
+    Object.defineProperty(view, "id", { value: `${memory.id}#reader` });
+    const reader = new AsyncFileQueue({ target: view });
+    try {
+      for (let i = 0; i < 40; i++) await writer.enqueue({ name: "t", args: [i] });
+      expect(await reader.count({ statuses: ["pending"] })).toBe(40);
+      expect(view.counts.read).toBeGreaterThanOrEqual(40);
+      expect(view.maxInFlight).toBeGreaterThan(1);
+      expect(view.maxInFlight).toBeLessThanOrEqual(16);
+      const page = await reader.list({ limit: 100 });
+      expect(page.items.map((t) => t.args[0])).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
 });

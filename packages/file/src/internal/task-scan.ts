@@ -10,6 +10,7 @@ import {
 import { layout, parseTime17 } from "../layout.js";
 import type { ListEntry } from "../targets/storage-target.js";
 import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
+import { inLanes } from "./lanes.js";
 import { candidateOf } from "./pending-page.js";
 import type { TaskStore } from "./task-store.js";
 import { checkRawTask, type RawTask, toTask } from "./task-record.js";
@@ -65,13 +66,14 @@ interface Scanned {
 
 /** Every task in its current state (running tasks read from their lease files in `pending/`). */
 export async function scanAll(store: TaskStore): Promise<Scanned[]> {
+  const lanes = store.options.lanes;
+  const files = (await listAll(store, layout.tasks, true)).filter((e) => e.key.endsWith(".json"));
+  // Reads overlap (`requestConcurrency` at a time): on an object store each is a round trip.
+  const read = await inLanes(files, lanes, (e) => readCached(store, e, checkRawTask));
   const records: Scanned[] = [];
-  for (const e of await listAll(store, layout.tasks, true)) {
-    if (!e.key.endsWith(".json")) continue;
-    const got = await readCached(store, e, checkRawTask);
-    if (got) records.push({ raw: got.value, version: got.version });
-  }
+  for (const got of read) if (got) records.push({ raw: got.value, version: got.version });
   const leases = new Map<string, Map<string, ListEntry>>();
+  const toRead: Array<{ r: Scanned; entry: ListEntry }> = [];
   for (const r of records) {
     const raw = r.raw;
     if (raw.status !== "pending" || !raw.key) continue;
@@ -88,11 +90,14 @@ export async function scanAll(store: TaskStore): Promise<Scanned[]> {
     // A file this process wrote and still knows as pending needs no read.
     const known = store.state.bodies.get(key);
     if (known && entry.version !== undefined && known.version === entry.version) continue;
+    toRead.push({ r, entry });
+  }
+  await inLanes(toRead, lanes, async ({ r, entry }) => {
     const lease = await readCached<Envelope>(store, entry, checkEnvelope);
-    if (!lease) continue;
+    if (!lease) return;
     const env = envelopeOf(lease);
     if (env.base === r.version) r.raw = env.task;
-  }
+  });
   return records;
 }
 
@@ -140,20 +145,22 @@ export async function purgeTasks(
   options: PurgeOptions & { statuses: readonly TaskStatus[] },
 ): Promise<number> {
   const before = options.finishedBefore?.getTime();
-  let n = 0;
-  for (const { raw, version } of await scanAll(store)) {
-    if (!options.statuses.includes(raw.status)) continue;
-    if (options.queue !== undefined && raw.queue !== options.queue) continue;
-    if (before !== undefined && (raw.finishedAt === null || Date.parse(raw.finishedAt) >= before))
-      continue;
+  const doomed = (await scanAll(store)).filter(({ raw }) => {
+    if (!options.statuses.includes(raw.status)) return false;
+    if (options.queue !== undefined && raw.queue !== options.queue) return false;
+    return !(
+      before !== undefined &&
+      (raw.finishedAt === null || Date.parse(raw.finishedAt) >= before)
+    );
+  });
+  const deleted = await inLanes(doomed, store.options.lanes, async ({ raw, version }) => {
     await store.keepResult(raw);
-    if (await store.target.delete(layout.task(raw.id), version)) {
-      store.state.parsed.delete(layout.task(raw.id));
-      store.state.succeeded.delete(raw.id);
-      n++;
-    }
-  }
-  return n;
+    if (!(await store.target.delete(layout.task(raw.id), version))) return false;
+    store.state.parsed.delete(layout.task(raw.id));
+    store.state.succeeded.delete(raw.id);
+    return true;
+  });
+  return deleted.filter(Boolean).length;
 }
 
 /** A lease left by an operation that died after leaving pending but before finishing. */

@@ -18,6 +18,7 @@ import {
 } from "../targets/storage-target.js";
 import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { type JsonStore, toBytes, type Versioned } from "./json-store.js";
+import { inLanes } from "./lanes.js";
 import { type Candidate, PendingPage } from "./pending-page.js";
 import type { HeldTask, StoreState } from "./store-state.js";
 import {
@@ -222,16 +223,7 @@ export class TaskStore {
   /** Stores new tasks, several at a time (a batch's writes overlap); results in input order. */
   async insert(prepared: readonly PreparedTask[]): Promise<Task[]> {
     if (prepared.length === 1) return [await this.#insertOne(prepared[0]!)];
-    const out: Task[] = new Array(prepared.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < prepared.length) {
-        const i = next++;
-        out[i] = await this.#insertOne(prepared[i]!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.lanes, prepared.length) }, lane));
-    return out;
+    return inLanes(prepared, this.options.lanes, (p) => this.#insertOne(p));
   }
 
   async #insertOne(p: PreparedTask): Promise<Task> {
