@@ -12,7 +12,9 @@
  * runner's warm-up `count()` 2 reads per task per child, the race ~7 per task, the final check
  * 1 per task). All three at full size, by hand:
  * `OMNIQ_CLOUD_RACE_TASKS=2000 npx vitest run test/cloud-race.test.ts`
- * (`OMNIQ_CLOUD_RACE_BATCH=10` claims with dequeueMany of 10).
+ * (`OMNIQ_CLOUD_RACE_BATCH=10` claims with dequeueMany of 10). A fourth race, 1,000 tasks on GCS
+ * claimed and completed 10 per call, has the claims and completions of one call in flight
+ * together (`requestConcurrency`) while 4 processes contend for the same tasks.
  */
 import { BlobServiceClient } from "@azure/storage-blob";
 import { type ClaimRaceResult, runClaimRace } from "@omniq/core/testing";
@@ -62,17 +64,20 @@ const prefix = (kind: string) => `race-${kind}-${process.pid}-${Date.now().toStr
 type Where = { url: string; storageOptions: Record<string, unknown> };
 
 /** Races PROCESSES processes for `sizeOf(kind)` tasks on `where`: each ran exactly once. */
-async function race(kind: "s3" | "azure" | "gcs", where: Where): Promise<void> {
-  const tasks = sizeOf(kind);
+async function race(
+  kind: "s3" | "azure" | "gcs",
+  where: Where,
+  { tasks = sizeOf(kind), batch = BATCH }: { tasks?: number; batch?: number } = {},
+): Promise<void> {
   const r = await runClaimRace({
     processes: PROCESSES,
     tasks,
-    batch: BATCH,
+    batch,
     factoryModule,
     factoryArg: where,
     timeoutMs: timeoutOf(tasks),
   });
-  expectExactlyOnce(kind, tasks, r);
+  expectExactlyOnce(kind, tasks, batch, r);
   // Nothing was set aside as corrupt (what a torn or half-written read would cause).
   const target = await createTarget(parseTargetUrl(where.url, where.storageOptions));
   try {
@@ -85,9 +90,9 @@ async function race(kind: "s3" | "azure" | "gcs", where: Where): Promise<void> {
   }
 }
 
-function expectExactlyOnce(kind: string, tasks: number, r: ClaimRaceResult): void {
+function expectExactlyOnce(kind: string, tasks: number, batch: number, r: ClaimRaceResult): void {
   console.log(
-    `${kind} race: ${r.claimed} claims of ${tasks} tasks by ${PROCESSES} processes (batch ${BATCH}) in ${Math.round(r.elapsedMs)} ms, per process ${r.perProcess.join("/")}`,
+    `${kind} race: ${r.claimed} claims of ${tasks} tasks by ${PROCESSES} processes (batch ${batch}) in ${Math.round(r.elapsedMs)} ms, per process ${r.perProcess.join("/")}`,
   );
   expect(r.duplicates).toEqual([]);
   expect(r.missing).toEqual([]);
@@ -134,5 +139,20 @@ describe(`cross-process claim race on the cloud targets (${PROCESSES} processes)
       });
     },
     timeoutOf(sizeOf("gcs")) + 60_000,
+  );
+
+  it(
+    "GCS, 1000 tasks claimed in batches of 10 (claims of one call in flight together): exactly once",
+    async () => {
+      await race(
+        "gcs",
+        {
+          url: `gs://${BUCKET}/${prefix("gcs-batch")}`,
+          storageOptions: { apiEndpoint: gcs.apiEndpoint, projectId: gcs.projectId },
+        },
+        { tasks: 1000, batch: 10 },
+      );
+    },
+    timeoutOf(1000) + 60_000,
   );
 });
