@@ -64,6 +64,13 @@ export class StoreState {
    * deletion was tried, so a file whose deletion failed is left to the sweep.
    */
   readonly discarding = new Set<string>();
+  /**
+   * Lease files of other processes by key → the `leaseUntil` (ms) last read in them. Leases
+   * only move forward (a heartbeat extends one; anything else leaves running and makes the
+   * file stale), so the expired-lease sweep need not read such a file again before then, however
+   * often its heartbeats change its version.
+   */
+  readonly leaseSeen = new BoundedMap<string, number>(100_000);
   /** Parsed files by key, valid while the version matches (scans). */
   readonly parsed = new BoundedMap<string, { version: string; value: unknown }>(50_000);
 }

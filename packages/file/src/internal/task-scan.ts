@@ -191,6 +191,10 @@ export async function findExpiredLeases(
       if (known && e.version !== undefined && known.version === e.version) continue;
       // Finished here and about to be deleted: stale, nothing to recover.
       if (store.state.discarding.has(e.key)) continue;
+      // Another process's lease last read as running until later than now cannot have expired
+      // (only a heartbeat changes a running lease, and it extends it): no read.
+      const seen = store.state.leaseSeen.get(e.key);
+      if (seen !== undefined && seen > now.getTime()) continue;
       // A lease this process holds (claimed here, running or claimed ahead by a worker) is
       // known as it was written: no read. Workers hold many at once when they claim ahead.
       const held = c ? store.state.held.get(c.id) : undefined;
@@ -206,8 +210,11 @@ export async function findExpiredLeases(
       const t = env.task;
       if (t.status === "pending") continue;
       store.state.taken.set(e.key, true);
-      const expired =
-        t.status === "running" && t.leaseUntil !== null && Date.parse(t.leaseUntil) < now.getTime();
+      const leaseUntil =
+        t.status === "running" && t.leaseUntil !== null ? Date.parse(t.leaseUntil) : null;
+      if (leaseUntil !== null && !held) store.state.leaseSeen.set(e.key, leaseUntil);
+      else store.state.leaseSeen.delete(e.key);
+      const expired = leaseUntil !== null && leaseUntil < now.getTime();
       const stuck =
         t.status !== "running" && Date.now() - Date.parse(t.updatedAt) > STUCK_INTENT_MS;
       if (!expired && !stuck) continue;
