@@ -1,5 +1,6 @@
 import { fromJson, type Schedule, type SchedulePatch, toJson } from "@omniq/core";
 import { layout } from "../layout.js";
+import type { ListEntry } from "../targets/storage-target.js";
 import { type JsonStore, toBytes } from "./json-store.js";
 import type { StoreState } from "./store-state.js";
 
@@ -30,15 +31,44 @@ function checkSchedule(v: unknown): RawSchedule {
 
 const time = (d: Date | null | undefined) => (d ? d.getTime() : null);
 
+/**
+ * How long a listing of `schedules/` serves later reads (ms). A worker reads the schedules twice
+ * per check (the due ones, then all to know when to wake): one listing serves both. Writes
+ * made here drop it; other processes' new schedules are seen at most this much later.
+ */
+const LISTING_MS = 500;
+
 /** Schedules as `schedules/<id>.json`; updates are compare-and-swap on the file's version. */
 export class ScheduleStore {
+  #listing: { at: number; entries: ListEntry[] } | undefined;
+
   constructor(
     private readonly json: JsonStore,
     private readonly state: StoreState,
   ) {}
 
   async put(s: Schedule): Promise<void> {
+    this.#listing = undefined;
     await this.json.target.write(layout.schedule(s.id), toBytes(toRaw(s)));
+  }
+
+  /** Every schedule file with its version (a listing younger than LISTING_MS is reused). */
+  async #entries(): Promise<ListEntry[]> {
+    const now = Date.now();
+    if (this.#listing && now - this.#listing.at < LISTING_MS) return this.#listing.entries;
+    const entries: ListEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.json.target.list({
+        prefix: layout.schedules,
+        cursor,
+        versions: true,
+      });
+      entries.push(...page.entries);
+      cursor = page.cursor;
+    } while (cursor);
+    this.#listing = { at: now, entries };
+    return entries;
   }
 
   async read(id: string): Promise<Schedule | null> {
@@ -48,28 +78,19 @@ export class ScheduleStore {
 
   async list(status?: Schedule["status"]): Promise<Schedule[]> {
     const out: Schedule[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.json.target.list({
-        prefix: layout.schedules,
-        cursor,
-        versions: true,
-      });
-      for (const e of page.entries) {
-        const hit = this.state.parsed.get(e.key);
-        let raw: RawSchedule | undefined;
-        if (hit && e.version !== undefined && hit.version === e.version)
-          raw = hit.value as RawSchedule;
-        else {
-          const got = await this.json.get(e.key, checkSchedule);
-          if (!got) continue;
-          raw = got.value;
-          this.state.parsed.set(e.key, { version: got.version, value: raw });
-        }
-        if (status === undefined || raw.status === status) out.push(fromRaw(raw));
+    for (const e of await this.#entries()) {
+      const hit = this.state.parsed.get(e.key);
+      let raw: RawSchedule | undefined;
+      if (hit && e.version !== undefined && hit.version === e.version)
+        raw = hit.value as RawSchedule;
+      else {
+        const got = await this.json.get(e.key, checkSchedule);
+        if (!got) continue;
+        raw = got.value;
+        this.state.parsed.set(e.key, { version: got.version, value: raw });
       }
-      cursor = page.cursor;
-    } while (cursor);
+      if (status === undefined || raw.status === status) out.push(fromRaw(raw));
+    }
     return out;
   }
 
@@ -86,13 +107,16 @@ export class ScheduleStore {
       if (expectNextRunAt !== undefined && time(cur.nextRunAt) !== time(expectNextRunAt))
         return null;
       const next: Schedule = { ...cur, ...patch };
-      if (await this.json.target.writeIfVersion(key, toBytes(toRaw(next)), got.version))
+      if (await this.json.target.writeIfVersion(key, toBytes(toRaw(next)), got.version)) {
+        this.#listing = undefined;
         return next;
+      }
     }
     return null;
   }
 
   delete(id: string): Promise<boolean> {
+    this.#listing = undefined;
     return this.json.target.delete(layout.schedule(id));
   }
 

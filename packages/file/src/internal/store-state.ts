@@ -55,6 +55,13 @@ export class StoreState {
    */
   readonly taken = new BoundedMap<string, true>(200_000);
   readonly queues = new Set<string>();
+  /** Queues this process claimed from (swept at once, whatever the markers' listing says). */
+  readonly served = new Set<string>();
+  /** The queue markers' last listing (`knownQueues`), with its time. */
+  queuesListed: { at: number; names: ReadonlySet<string> } = {
+    at: Number.NEGATIVE_INFINITY,
+    names: new Set(),
+  };
   /** Event hour markers known to exist (`<queue>/<hour>`). */
   readonly hours = new Set<string>();
   readonly succeeded = new BoundedMap<string, true>(100_000);

@@ -49,13 +49,26 @@ async function readCached<T>(
   return got;
 }
 
+/**
+ * How long a listing of the queue markers serves (ms): the maintenance sweep asks for the
+ * queues twice a second per worker; queues registered or claimed from in this process are known
+ * at once, and one made by another process is swept (expired leases, TTLs) at most this much
+ * later.
+ */
+const QUEUES_LISTING_MS = 10_000;
+
 /** Queue names known to the store (registered by the first enqueue into each). */
 export async function knownQueues(store: TaskStore): Promise<string[]> {
-  const names = new Set(store.state.queues);
-  for (const e of await listAll(store, layout.queueMarkers)) {
-    names.add(e.key.slice(layout.queueMarkers.length));
+  const st = store.state;
+  const now = Date.now();
+  if (now - st.queuesListed.at >= QUEUES_LISTING_MS) {
+    const names = new Set<string>();
+    for (const e of await listAll(store, layout.queueMarkers)) {
+      names.add(e.key.slice(layout.queueMarkers.length));
+    }
+    st.queuesListed = { at: now, names };
   }
-  return [...names].sort();
+  return [...new Set([...st.queues, ...st.served, ...st.queuesListed.names])].sort();
 }
 
 interface Scanned {

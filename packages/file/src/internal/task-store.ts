@@ -312,6 +312,7 @@ export class TaskStore {
     const now = req.now.getTime();
     for (const queue of new Set(req.queues)) {
       if (out.length >= req.limit) break;
+      this.state.served.add(queue);
       const page = this.#page(queue);
       let listed = false;
       let lost = 0;
