@@ -11,7 +11,7 @@ import { openShared, type SharedStore } from "./internal/open-store.js";
 import { toBytes } from "./internal/json-store.js";
 import { hourBucket, layout, parseTime17, time17 } from "./layout.js";
 import { checkTargetOptions, type FileTargetOptions } from "./target-options.js";
-import type { ListEntry, StorageTarget } from "./targets/storage-target.js";
+import { type ListEntry, listAll, type StorageTarget } from "./targets/storage-target.js";
 
 /** Options of {@link AsyncFileEventStorage} (and its blocking twin {@link FileEventStorage}). */
 export type FileEventStorageOptions = FileTargetOptions;
@@ -134,15 +134,8 @@ export class AsyncFileEventStorage extends BaseEventStorage {
     }
   }
 
-  async #listAll(prefix: string): Promise<ListEntry[]> {
-    const out: ListEntry[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.#t.list({ prefix, cursor, limit: 1000 });
-      out.push(...page.entries);
-      cursor = page.cursor;
-    } while (cursor);
-    return out;
+  #listAll(prefix: string): Promise<ListEntry[]> {
+    return listAll(this.#t, prefix);
   }
 
   /** Hour buckets with events: queue → sorted hours. */

@@ -338,6 +338,15 @@ function batchAnswer(requestBody: Buffer, status: number, message: string): Repl
 }
 
 describe("gcs deleteMany on the GCS test server", () => {
+  /** A GCS target that reaches the test server through `proxy`. */
+  const throughProxy = (proxy: { endpoint: string }, label: string, extra = {}) =>
+    createGcsTarget({
+      bucket: BUCKET,
+      prefix: freshPrefix(label),
+      storageOptions: { apiEndpoint: proxy.endpoint, projectId: gcs.projectId },
+      ...extra,
+    });
+
   it("gcs: a batch whose calls answer 503 is retried as a whole", async () => {
     let failedOnce = 0;
     const proxy = await startProxy(gcs.apiEndpoint, (method, url, body) => {
@@ -347,12 +356,7 @@ describe("gcs deleteMany on the GCS test server", () => {
       return batchAnswer(body, 503, "Backend Error");
     });
     try {
-      const target = createGcsTarget({
-        bucket: BUCKET,
-        prefix: freshPrefix("gcs-503"),
-        storageOptions: { apiEndpoint: proxy.endpoint, projectId: gcs.projectId },
-        retryBaseDelayMs: 5,
-      });
+      const target = throughProxy(proxy, "gcs-503", { retryBaseDelayMs: 5 });
       await writeKeys(target, ["a.json", "b.json"]);
       const before = proxy.forwarded();
       await target.deleteMany(["a.json", "b.json", "c.json"]);
@@ -374,12 +378,7 @@ describe("gcs deleteMany on the GCS test server", () => {
       return batchAnswer(body, 403, "caller does not have storage.objects.delete access");
     });
     try {
-      const target = createGcsTarget({
-        bucket: BUCKET,
-        prefix: freshPrefix("gcs-403"),
-        storageOptions: { apiEndpoint: proxy.endpoint, projectId: gcs.projectId },
-        retryBaseDelayMs: 5,
-      });
+      const target = throughProxy(proxy, "gcs-403", { retryBaseDelayMs: 5 });
       const error = await target.deleteMany(["a.json"]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BackendError);
       expect((error as Error).message).toMatch(
@@ -400,11 +399,7 @@ describe("gcs deleteMany on the GCS test server", () => {
       return { status: 404, headers: { "content-type": "text/plain" }, body: "Not Found" };
     });
     try {
-      const target = createGcsTarget({
-        bucket: BUCKET,
-        prefix: freshPrefix("gcs-nobatch"),
-        storageOptions: { apiEndpoint: proxy.endpoint, projectId: gcs.projectId },
-      });
+      const target = throughProxy(proxy, "gcs-nobatch");
       await writeKeys(target, ["a.json", "b.json", "c.json"]);
       await target.deleteMany(["a.json", "b.json", "missing.json"]);
       expect(refused).toBe(1);

@@ -18,3 +18,12 @@ export function tempDir(label: string): string {
 let n = 0;
 /** A memory store name no other test uses. */
 export const uniqueName = (label: string) => `${label}-${process.pid}-${++n}`;
+
+/**
+ * `view` (a wrapper around a store, e.g. a CountingTarget) under another id: it shares no
+ * in-process caches with the other components on that store, as if it ran in another process.
+ */
+export function asAnotherProcess<T extends { readonly id: string }>(view: T, name: string): T {
+  Object.defineProperty(view, "id", { value: `${view.id}#${name}` });
+  return view;
+}

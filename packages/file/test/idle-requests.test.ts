@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
-import { uniqueName } from "./helpers.js";
+import { asAnotherProcess, uniqueName } from "./helpers.js";
 
 class ListsByPrefix extends CountingTarget {
   byPrefix: Record<string, number> = {};
@@ -23,9 +23,9 @@ describe("listings an idle worker repeats", () => {
     const queue = new AsyncFileQueue({ target });
     // Another process (another id: nothing shared) makes queue "other" and leaves a lease
     // there that has run out.
-    const view = new CountingTarget(memory);
-    Object.defineProperty(view, "id", { value: `${memory.id}#other` });
-    const other = new AsyncFileQueue({ target: view });
+    const other = new AsyncFileQueue({
+      target: asAnotherProcess(new CountingTarget(memory), "other"),
+    });
     try {
       for (let i = 0; i < 5; i++) expect(await queue.recoverExpiredLeases()).toEqual([]);
       expect(target.byPrefix["meta/queues/"]).toBe(1);

@@ -6,14 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
-import { uniqueName } from "./helpers.js";
+import { asAnotherProcess, uniqueName } from "./helpers.js";
 
-/** The same store under another id: no in-process caches shared (as another process). */
-function processView(memory: MemoryTarget, name: string): CountingTarget {
-  const view = new CountingTarget(memory);
-  Object.defineProperty(view, "id", { value: `${memory.id}#${name}` });
-  return view;
-}
+const processView = (memory: MemoryTarget, name: string) =>
+  asAnotherProcess(new CountingTarget(memory), name);
 
 describe("expired-lease sweep", () => {
   it("does not re-read a foreign lease before the lease it last read there ends", async () => {

@@ -12,7 +12,7 @@ import {
   CountingTarget,
   MemoryTarget,
 } from "../src/index.js";
-import { uniqueName } from "./helpers.js";
+import { asAnotherProcess, uniqueName } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -222,8 +222,7 @@ describe("several claims and completions at once", () => {
     const memory = new MemoryTarget({ name: uniqueName("par") });
     const writer = new AsyncFileQueue({ target: memory });
     // Another id: nothing cached from the writer, as in another process.
-    const view = new SlowReads(memory);
-    Object.defineProperty(view, "id", { value: `${memory.id}#reader` });
+    const view = asAnotherProcess(new SlowReads(memory), "reader");
     const reader = new AsyncFileQueue({ target: view });
     try {
       for (let i = 0; i < 40; i++) await writer.enqueue({ name: "t", args: [i] });

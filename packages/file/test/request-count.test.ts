@@ -5,17 +5,9 @@ import {
   CountingTarget,
   MemoryTarget,
 } from "../src/index.js";
-import { uniqueName } from "./helpers.js";
+import { asAnotherProcess, uniqueName } from "./helpers.js";
 
 const TASKS = 200;
-
-/** A view of the same store under another id: no in-process caches shared (another process). */
-class OtherProcessView extends CountingTarget {
-  constructor(inner: MemoryTarget) {
-    super(inner);
-    Object.defineProperty(this, "id", { value: `${inner.id}#other-process` });
-  }
-}
 
 async function run(producer: CountingTarget, consumer: CountingTarget) {
   const q1 = new AsyncFileQueue({ target: producer });
@@ -93,7 +85,7 @@ describe("object-store requests per task (enqueue, claim, complete, result), eve
   it("producer and consumer in different processes: one read more per task", async () => {
     const inner = new MemoryTarget({ name: uniqueName("count2") });
     const producer = new CountingTarget(inner);
-    const consumer = new OtherProcessView(inner);
+    const consumer = asAnotherProcess(new CountingTarget(inner), "other-process");
     const r = await run(producer, consumer);
     expect(r.consume).toMatchObject({
       read: TASKS,

@@ -1,6 +1,6 @@
 import { fromJson, type Schedule, type SchedulePatch, toJson } from "@omniq/core";
 import { layout } from "../layout.js";
-import type { ListEntry } from "../targets/storage-target.js";
+import { type ListEntry, listAll } from "../targets/storage-target.js";
 import { type JsonStore, toBytes } from "./json-store.js";
 import type { StoreState } from "./store-state.js";
 
@@ -56,17 +56,7 @@ export class ScheduleStore {
   async #entries(): Promise<ListEntry[]> {
     const now = Date.now();
     if (this.#listing && now - this.#listing.at < LISTING_MS) return this.#listing.entries;
-    const entries: ListEntry[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.json.target.list({
-        prefix: layout.schedules,
-        cursor,
-        versions: true,
-      });
-      entries.push(...page.entries);
-      cursor = page.cursor;
-    } while (cursor);
+    const entries = await listAll(this.json.target, layout.schedules, true);
     this.#listing = { at: now, entries };
     return entries;
   }

@@ -8,28 +8,12 @@ import {
   ValidationError,
 } from "@omniq/core";
 import { layout, parseTime17 } from "../layout.js";
-import type { ListEntry } from "../targets/storage-target.js";
+import { type ListEntry, listAll } from "../targets/storage-target.js";
 import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { inLanes } from "./lanes.js";
 import { candidateOf } from "./pending-page.js";
 import type { TaskStore } from "./task-store.js";
 import { checkRawTask, type RawTask, toTask } from "./task-record.js";
-
-/** Every key under `prefix` (all pages). */
-export async function listAll(
-  store: TaskStore,
-  prefix: string,
-  versions = false,
-): Promise<ListEntry[]> {
-  const out: ListEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.target.list({ prefix, cursor, limit: 1000, versions });
-    out.push(...page.entries);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
 
 /** Reads a listed file through the parsed-file cache (valid while its version matches). */
 async function readCached<T>(
@@ -63,7 +47,7 @@ export async function knownQueues(store: TaskStore): Promise<string[]> {
   const now = Date.now();
   if (now - st.queuesListed.at >= QUEUES_LISTING_MS) {
     const names = new Set<string>();
-    for (const e of await listAll(store, layout.queueMarkers)) {
+    for (const e of await listAll(store.target, layout.queueMarkers)) {
       names.add(e.key.slice(layout.queueMarkers.length));
     }
     st.queuesListed = { at: now, names };
@@ -80,7 +64,9 @@ interface Scanned {
 /** Every task in its current state (running tasks read from their lease files in `pending/`). */
 export async function scanAll(store: TaskStore): Promise<Scanned[]> {
   const lanes = store.options.lanes;
-  const files = (await listAll(store, layout.tasks, true)).filter((e) => e.key.endsWith(".json"));
+  const files = (await listAll(store.target, layout.tasks, true)).filter((e) =>
+    e.key.endsWith(".json"),
+  );
   // Reads overlap (`requestConcurrency` at a time): on an object store each is a round trip.
   const read = await inLanes(files, lanes, (e) => readCached(store, e, checkRawTask));
   const records: Scanned[] = [];
@@ -94,7 +80,7 @@ export async function scanAll(store: TaskStore): Promise<Scanned[]> {
     if (!byKey) {
       byKey = new Map();
       const prefix = layout.pendingPrefix(raw.queue);
-      for (const e of await listAll(store, prefix, true)) byKey.set(e.key, e);
+      for (const e of await listAll(store.target, prefix, true)) byKey.set(e.key, e);
       leases.set(raw.queue, byKey);
     }
     const key = layout.pending(raw.queue, raw.key);
@@ -158,14 +144,12 @@ export async function purgeTasks(
   options: PurgeOptions & { statuses: readonly TaskStatus[] },
 ): Promise<number> {
   const before = options.finishedBefore?.getTime();
-  const doomed = (await scanAll(store)).filter(({ raw }) => {
-    if (!options.statuses.includes(raw.status)) return false;
-    if (options.queue !== undefined && raw.queue !== options.queue) return false;
-    return !(
-      before !== undefined &&
-      (raw.finishedAt === null || Date.parse(raw.finishedAt) >= before)
-    );
-  });
+  const doomed = (await scanAll(store)).filter(
+    ({ raw }) =>
+      options.statuses.includes(raw.status) &&
+      (options.queue === undefined || raw.queue === options.queue) &&
+      (before === undefined || (raw.finishedAt !== null && Date.parse(raw.finishedAt) < before)),
+  );
   const deleted = await inLanes(doomed, store.options.lanes, async ({ raw, version }) => {
     await store.keepResult(raw);
     if (!(await store.target.delete(layout.task(raw.id), version))) return false;
@@ -195,7 +179,7 @@ export async function findExpiredLeases(
   for (const queue of await knownQueues(store)) {
     const prefix = layout.pendingPrefix(queue);
     const nowMs = Date.now();
-    for (const e of await listAll(store, prefix, true)) {
+    for (const e of await listAll(store.target, prefix, true)) {
       if (out.length >= limit) return out;
       const c = candidateOf(prefix, e.key, e.version);
       // Not due yet: never claimed (claims take due tasks only).

@@ -153,6 +153,22 @@ export async function deleteKeys(target: StorageTarget, keys: readonly string[])
   for (const key of keys) await target.delete(key);
 }
 
+/** Every key under `prefix`, all pages, in order (with versions when asked: local disk). */
+export async function listAll(
+  target: StorageTarget,
+  prefix: string,
+  versions = false,
+): Promise<ListEntry[]> {
+  const out: ListEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await target.list({ prefix, cursor, limit: 1000, versions });
+    out.push(...page.entries);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
 /** `write` of UTF-8 text, through the target's text fast path when it has one. */
 export function writeText(target: StorageTarget, key: string, text: string): Promise<string> {
   return target.writeText ? target.writeText(key, text) : target.write(key, utf8(text));
