@@ -1,0 +1,96 @@
+/**
+ * The memory target's listing against a plain sorted model, through random writes, deletes
+ * (mostly from the front, as a draining queue does) and re-writes of deleted keys, with
+ * listings from the start, after a key and by pages in between. The target drops deleted
+ * keys from the front of its index as listings meet them; a key written again after that must
+ * be listed once, in order.
+ */
+import { describe, expect, it } from "vitest";
+import { MemoryTarget } from "../src/index.js";
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const key = (n: number) => `q/pending/${String(n).padStart(6, "0")}.json`;
+const bytes = new Uint8Array([123, 125]);
+
+async function listAll(t: MemoryTarget, prefix: string, limit: number): Promise<string[]> {
+  const out: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await t.list({ prefix, cursor, limit });
+    out.push(...page.entries.map((e) => e.key));
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return out;
+}
+
+describe("memory target listing", () => {
+  for (const seed of [1, 2, 3]) {
+    it(`matches a sorted model through front deletes and re-writes (seed ${seed})`, async () => {
+      const random = rng(seed);
+      const t = new MemoryTarget();
+      const live = new Set<number>();
+      let next = 0;
+      for (let step = 0; step < 6000; step++) {
+        const r = random();
+        if (r < 0.4) {
+          live.add(next);
+          await t.write(key(next++), bytes);
+        } else if (r < 0.7 && live.size > 0) {
+          const first = Math.min(...live);
+          live.delete(first);
+          await t.delete(key(first));
+        } else if (r < 0.78 && next > 0) {
+          // A key deleted earlier (maybe already dropped from the index) written again.
+          const n = Math.floor(random() * next);
+          live.add(n);
+          await t.write(key(n), bytes);
+        } else if (r < 0.85 && live.size > 0) {
+          const all = [...live];
+          const n = all[Math.floor(random() * all.length)]!;
+          live.delete(n);
+          await t.deleteMany([key(n)]);
+        } else {
+          const expected = [...live].sort((a, b) => a - b).map(key);
+          const limit = 1 + Math.floor(random() * 50);
+          expect(await listAll(t, "q/pending/", limit)).toEqual(expected);
+          const first = await t.list({ prefix: "q/pending/", limit: 5 });
+          expect(first.entries.map((e) => e.key)).toEqual(expected.slice(0, 5));
+          if (expected.length > 2) {
+            const after = expected[1]!;
+            const page = await t.list({ prefix: "q/pending/", startAfter: after, limit: 3 });
+            expect(page.entries.map((e) => e.key)).toEqual(expected.slice(2, 5));
+          }
+        }
+      }
+      expect(await listAll(t, "q/", 1000)).toEqual([...live].sort((a, b) => a - b).map(key));
+    });
+  }
+
+  it("a long drained queue lists only what is left", async () => {
+    const t = new MemoryTarget();
+    for (let i = 0; i < 5000; i++) await t.write(key(i), bytes);
+    for (let i = 0; i < 4990; i++) {
+      await t.delete(key(i));
+      if (i % 100 === 0) await t.list({ prefix: "q/pending/", limit: 1 });
+    }
+    expect(await listAll(t, "q/pending/", 4)).toEqual(
+      Array.from({ length: 10 }, (_, j) => key(4990 + j)),
+    );
+    await t.write(key(7), bytes);
+    expect((await t.list({ prefix: "q/pending/", limit: 2 })).entries.map((e) => e.key)).toEqual([
+      key(7),
+      key(4990),
+    ]);
+  });
+});
