@@ -5,7 +5,7 @@
  *
  * Cases: enqueue, bulk, claim, batch (AsyncSQLiteQueue), runtime (worker at concurrency 10),
  * file-memory, file-local, file-zenfs (AsyncFileQueue enqueue+claim+complete, as `pnpm bench
- * file` measures it).
+ * file` measures it), file-runtime (worker at concurrency 10 on AsyncFileQueue + MemoryTarget).
  */
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
@@ -61,6 +61,19 @@ const CASES: Record<string, (dir: string, n: number) => Promise<() => Promise<vo
   },
   async runtime(dir, n) {
     const omniq = new AsyncOmniQ({ queue: await filled(dir, n, "noop") });
+    omniq.task("noop", () => {});
+    return async () => {
+      await omniq.worker({ concurrency: 10 }).runUntilIdle();
+    };
+  },
+  async "file-runtime"(_dir, n) {
+    const queue = new AsyncFileQueue({ target: new MemoryTarget({ name: "profile-runtime" }) });
+    for (let i = 0; i < n; i += 1000) {
+      await queue.enqueueMany(
+        Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", args: [i + j] })),
+      );
+    }
+    const omniq = new AsyncOmniQ({ queue });
     omniq.task("noop", () => {});
     return async () => {
       await omniq.worker({ concurrency: 10 }).runUntilIdle();

@@ -38,6 +38,7 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
     off: `requests per task, end to end (AsyncOmniQ worker, result stored), events off (${countN} tasks)`,
     on: `requests per task, end to end (AsyncOmniQ worker, result stored), events on (${countN} tasks)`,
     tput: "throughput: enqueue + claim + complete, one by one",
+    drain: "worker throughput: AsyncOmniQ worker, concurrency 10, on tasks enqueued in bulk first",
     latency: `worker throughput with ${LATENCY_MS} ms per request (object-store round trip emulated on the memory target)`,
   };
   const spec = (group: string, impl: string, note?: string) => ({
@@ -122,13 +123,25 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
       suite.skip(tputSpec(c.impl, c.n, c.note), "n/a", "no writable /dev/shm on this machine");
       continue;
     }
-    await suite.run(tputSpec(c.impl, c.n, c.note), async () => {
-      const queue = await c.open();
-      try {
-        return await enqueueClaimComplete(queue, c.n);
-      } finally {
-        await queue.close();
-      }
+    await suite.run(tputSpec(c.impl, c.n, c.note), async (run) => {
+      // One untimed pass first (a tenth of the tasks, on a queue of its own), so that the
+      // timed runs measure warm code, as in a long-running process, not V8 compiling it.
+      if (run === 0)
+        await withQueue(c.open, (q) => enqueueClaimComplete(q, Math.max(50, c.n / 10)));
+      return withQueue(c.open, (q) => enqueueClaimComplete(q, c.n));
+    });
+  }
+  // ---- the same stores under a worker, measured as the runtime suite measures SQLite
+  for (const c of cases) {
+    if (c.impl.endsWith("on tmpfs") && !shmDir) continue;
+    const spec = {
+      ...tputSpec(c.impl, c.n, c.note),
+      group: groups.drain,
+      note: `${c.n.toLocaleString("en-US")} tasks; no-op handler, no result storage`,
+    };
+    await suite.run(spec, async (run) => {
+      if (run === 0) await withQueue(c.open, (q) => workerDrain(core, q, Math.max(50, c.n / 10)));
+      return withQueue(c.open, (q) => workerDrain(core, q, c.n));
     });
   }
   // ---- worker throughput where each request waits a round trip, as on a real object store
@@ -228,6 +241,40 @@ async function workerAtLatency(
   } finally {
     await omniq.close();
   }
+}
+
+/** Runs `fn` on a queue from `open`, closing it after. */
+async function withQueue<T>(
+  open: () => Promise<TaskQueue>,
+  fn: (q: TaskQueue) => Promise<T>,
+): Promise<T> {
+  const queue = await open();
+  try {
+    return await fn(queue);
+  } finally {
+    await queue.close();
+  }
+}
+
+/**
+ * `n` tasks enqueued in chunks of 1000, then timed: a worker at concurrency 10 with its
+ * defaults runs them (a no-op handler) until the queue is idle. The runtime suite's method.
+ */
+async function workerDrain(core: CoreModule, queue: TaskQueue, n: number): Promise<number> {
+  const omniq = new core.AsyncOmniQ({ queue });
+  omniq.task("noop", () => {});
+  for (let i = 0; i < n; i += 1000) {
+    const count = Math.min(1000, n - i);
+    await omniq.enqueueMany(
+      Array.from({ length: count }, (_, j) => ({ name: "noop", args: [i + j] })),
+    );
+  }
+  const t0 = performance.now();
+  const stats = await omniq.worker({ concurrency: 10 }).runUntilIdle({ timeoutMs: 600_000 });
+  const ms = performance.now() - t0;
+  await omniq.close(); // closes the queue too (`withQueue` closing it again is a no-op)
+  if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
+  return (n / ms) * 1000;
 }
 
 async function enqueueClaimComplete(queue: TaskQueue, n: number): Promise<number> {
@@ -425,7 +472,7 @@ async function endToEnd(
 
 function addTargets(
   suite: Suite,
-  groups: { storage: string; off: string; on: string; tput: string },
+  groups: { storage: string; off: string; on: string; tput: string; drain: string },
 ): void {
   const cloud = suite.cases.filter(
     (c) => c.group === groups.off && !c.impl.startsWith("memory") && c.status === "ok",
@@ -437,22 +484,26 @@ function addTargets(
     (v) => v <= 4,
     worst ? `${worst.median!.toFixed(2)} (${worst.impl})` : "",
   );
-  const tput = (impl: string) => {
-    const c = suite.find(groups.tput, impl);
+  const tput = (impl: string, group = groups.tput) => {
+    const c = suite.find(group, impl);
     return c?.status === "ok" ? c.median : null;
   };
-  const local = tput("file backend · local");
+  const shown = (v: number | null) => Math.round(v ?? 0).toLocaleString("en-US");
+  // Judged on the one-by-one figure; the worker's is shown beside it.
+  const withWorker = (impl: string) =>
+    `${shown(tput(impl))} tasks/s (worker: ${shown(tput(impl, groups.drain))})`;
+  const local = tput("file backend · local disk");
   suite.target(
-    "local disk ≥ 3k tasks/s",
+    "local disk ≥ 3k tasks/s (one by one)",
     local,
     (v) => v >= 3000,
-    `${Math.round(local ?? 0).toLocaleString("en-US")} tasks/s`,
+    withWorker("file backend · local disk"),
   );
   const memory = tput("file backend · memory");
   suite.target(
-    "memory ≥ 50k tasks/s",
+    "memory ≥ 50k tasks/s (one by one)",
     memory,
     (v) => v >= 50_000,
-    `${Math.round(memory ?? 0).toLocaleString("en-US")} tasks/s`,
+    withWorker("file backend · memory"),
   );
 }
