@@ -5,8 +5,28 @@
  * running task per sweep per worker on an object store for nothing.
  */
 import { describe, expect, it } from "vitest";
-import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
+import {
+  AsyncFileQueue,
+  CountingTarget,
+  type TargetListOptions as ListOptions,
+  type ListPage,
+  MemoryTarget,
+} from "../src/index.js";
 import { asAnotherProcess, uniqueName } from "./helpers.js";
+
+/** Counts requests; the next listing of a queue's pending files runs `hook` before it returns. */
+class HookedTarget extends CountingTarget {
+  hook: (() => Promise<void>) | undefined;
+  override async list(options: ListOptions): Promise<ListPage> {
+    const page = await super.list(options);
+    const hook = this.hook;
+    if (hook && options.prefix.includes("/pending/")) {
+      this.hook = undefined;
+      await hook();
+    }
+    return page;
+  }
+}
 
 const processView = (memory: MemoryTarget, name: string) =>
   asAnotherProcess(new CountingTarget(memory), name);
@@ -50,6 +70,32 @@ describe("expired-lease sweep", () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("does not read the lease files it deleted after listing them", async () => {
+    const target = new HookedTarget(new MemoryTarget());
+    const q = new AsyncFileQueue({ target });
+    try {
+      for (let i = 0; i < 20; i++) await q.enqueue({ name: "t", args: [i] });
+      const held = await q.dequeueMany({ workerId: "w", limit: 20, leaseMs: 60_000 });
+      expect(held).toHaveLength(20);
+      // The sweep lists the 20 lease files; before it looks at them, the tasks finish here
+      // and their lease files are deleted (the batch delete runs 250 ms after the first).
+      target.hook = async () => {
+        const done = await q.completeMany(held.map((t) => ({ id: t.id, workerId: "w" })));
+        expect(done.every((t) => t?.status === "success")).toBe(true);
+        await new Promise((r) => setTimeout(r, 400));
+      };
+      target.reset();
+      // At a time when every one of those leases would have expired, had it still been held.
+      expect(await q.recoverExpiredLeases(new Date(Date.now() + 120_000))).toEqual([]);
+      expect(target.hook).toBeUndefined();
+      expect(target.counts.deleteMany).toBe(1);
+      expect(target.counts.read).toBe(0);
+      for (const t of held) expect((await q.get(t.id))?.status).toBe("success");
+    } finally {
+      await q.close();
     }
   });
 });

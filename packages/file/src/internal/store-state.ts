@@ -72,6 +72,13 @@ export class StoreState {
    */
   readonly discarding = new Set<string>();
   /**
+   * Lease files this process deleted after their task finished here. An expired-lease sweep
+   * whose listing was taken before the deletion skips them instead of reading a file that is
+   * gone (on an object store a GET each). Such a key never holds a task again (a task that
+   * returns to pending gets a new key), so skipping it can never hide a live lease.
+   */
+  readonly gone = new BoundedMap<string, true>(100_000);
+  /**
    * Lease files of other processes by key → the `leaseUntil` (ms) last read in them. Leases
    * only move forward (a heartbeat extends one; anything else leaves running and makes the
    * file stale), so the expired-lease sweep need not read such a file again before then, however

@@ -146,7 +146,8 @@ export function parseIso(s: string): number {
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
   const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  const days =
+    era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
   return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + m1 * 100 + m2 * 10 + m3;
 }
 

@@ -186,8 +186,8 @@ export async function findExpiredLeases(
       if (c && c.runAt > Math.max(nowMs, now.getTime())) continue;
       const known = store.state.bodies.get(e.key);
       if (known && e.version !== undefined && known.version === e.version) continue;
-      // Finished here and about to be deleted: stale, nothing to recover.
-      if (store.state.discarding.has(e.key)) continue;
+      // Finished here and about to be deleted, or deleted since the listing: nothing to recover.
+      if (store.state.discarding.has(e.key) || store.state.gone.has(e.key)) continue;
       // Another process's lease last read as running until later than now cannot have expired
       // (only a heartbeat changes a running lease, and it extends it): no read.
       const seen = store.state.leaseSeen.get(e.key);

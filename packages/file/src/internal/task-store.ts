@@ -121,7 +121,10 @@ export class TaskStore {
   #discard(key: string): void {
     if (this.target.capabilities.cheapDelete) {
       // Local disk: one system call, and the file's inode is reusable at once.
-      void this.target.delete(key).catch(() => undefined);
+      void this.target.delete(key).then(
+        () => this.state.gone.set(key, true),
+        () => undefined,
+      );
       return;
     }
     this.#doomed.push(key);
@@ -146,7 +149,12 @@ export class TaskStore {
     this.#doomed = [];
     const run = this.#flushing.then(() =>
       deleteKeys(this.target, keys)
-        .catch(() => undefined)
+        .then(
+          () => {
+            for (const k of keys) this.state.gone.set(k, true);
+          },
+          () => undefined,
+        )
         .finally(() => {
           for (const k of keys) this.state.discarding.delete(k);
         }),
