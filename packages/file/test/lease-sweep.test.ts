@@ -98,4 +98,29 @@ describe("expired-lease sweep", () => {
       await q.close();
     }
   });
+
+  it("does not read the leases it took after listing them", async () => {
+    const target = new HookedTarget(new MemoryTarget());
+    const q = new AsyncFileQueue({ target });
+    try {
+      for (let i = 0; i < 20; i++) await q.enqueue({ name: "t", args: [i] });
+      // The sweep lists the 20 pending files; before it looks at them, a worker here claims
+      // them all (each file's version moves on from the one listed).
+      let held: Awaited<ReturnType<typeof q.dequeueMany>> = [];
+      target.hook = async () => {
+        held = await q.dequeueMany({ workerId: "w", limit: 20, leaseMs: 60_000 });
+      };
+      target.reset();
+      expect(await q.recoverExpiredLeases()).toEqual([]);
+      expect(held).toHaveLength(20);
+      expect(target.counts.read).toBe(0);
+      // Once those leases have run out by the sweep's clock, they are recovered.
+      const later = new Date(Date.now() + 120_000);
+      const recovered = await q.recoverExpiredLeases(later);
+      expect(recovered.map((t) => t.id).sort()).toEqual(held.map((t) => t.id).sort());
+      expect(recovered.every((t) => t.status === "pending")).toBe(true);
+    } finally {
+      await q.close();
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { inLanes } from "./lanes.js";
 import { candidateOf } from "./pending-page.js";
 import type { TaskStore } from "./task-store.js";
-import { checkRawTask, type RawTask, toTask } from "./task-record.js";
+import { checkRawTask, parseIso, type RawTask, toTask } from "./task-record.js";
 
 /** Reads a listed file through the parsed-file cache (valid while its version matches). */
 async function readCached<T>(
@@ -195,6 +195,17 @@ export async function findExpiredLeases(
       // A lease this process holds (claimed here, running or claimed ahead by a worker) is
       // known as it was written: no read. Workers hold many at once when they claim ahead.
       const held = c ? store.state.held.get(c.id) : undefined;
+      // One it holds until later than now, by its own account, is not read whatever version
+      // the listing saw (the listing may predate the claim or a heartbeat): nobody can have
+      // taken it over before it ran out.
+      if (
+        held &&
+        held.orderKey === c?.orderKey &&
+        held.raw.leaseUntil !== null &&
+        parseIso(held.raw.leaseUntil) > now.getTime()
+      ) {
+        continue;
+      }
       const lease =
         held &&
         e.version !== undefined &&
