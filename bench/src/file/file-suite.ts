@@ -5,6 +5,7 @@ import type { StorageTarget } from "@omniq/file";
 import { errorMessage, Suite } from "../harness.js";
 import { removeDb, removeTempDir, tempDir } from "../env.js";
 import { type CloudServer, startCloud } from "./cloud-servers.js";
+import { noopDrainMs } from "../runtime/noop-drain.js";
 import { LatencyTarget } from "./latency-target.js";
 
 export interface FileSuiteOptions {
@@ -256,25 +257,14 @@ async function withQueue<T>(
   }
 }
 
-/**
- * `n` tasks enqueued in chunks of 1000, then timed: a worker at concurrency 10 with its
- * defaults runs them (a no-op handler) until the queue is idle. The runtime suite's method.
- */
+/** A worker at concurrency 10 on `n` no-op tasks enqueued in bulk: the runtime suite's method. */
 async function workerDrain(core: CoreModule, queue: TaskQueue, n: number): Promise<number> {
   const omniq = new core.AsyncOmniQ({ queue });
-  omniq.task("noop", () => {});
-  for (let i = 0; i < n; i += 1000) {
-    const count = Math.min(1000, n - i);
-    await omniq.enqueueMany(
-      Array.from({ length: count }, (_, j) => ({ name: "noop", args: [i + j] })),
-    );
+  try {
+    return (n / (await noopDrainMs(omniq, n, 10, 600_000))) * 1000;
+  } finally {
+    await omniq.close(); // closes the queue too (`withQueue` closing it again is a no-op)
   }
-  const t0 = performance.now();
-  const stats = await omniq.worker({ concurrency: 10 }).runUntilIdle({ timeoutMs: 600_000 });
-  const ms = performance.now() - t0;
-  await omniq.close(); // closes the queue too (`withQueue` closing it again is a no-op)
-  if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
-  return (n / ms) * 1000;
 }
 
 async function enqueueClaimComplete(queue: TaskQueue, n: number): Promise<number> {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { AsyncOmniQ } from "@omniq/core";
 import { AsyncSQLiteQueue } from "@omniq/sqlite";
 import { removeDb } from "../env.js";
+import { noopDrainMs } from "./noop-drain.js";
 import type { RuntimeImpl } from "./runtime-impl.js";
 
 const dbPath = (dir: string, runId: string) => join(dir, `omniq-${runId}.db`);
@@ -21,18 +22,7 @@ export const omniqRuntime: RuntimeImpl = {
     const path = dbPath(ctx.dir, ctx.runId);
     const omniq = new AsyncOmniQ({ queue: new AsyncSQLiteQueue({ path }) });
     try {
-      omniq.task("noop", () => {});
-      for (let i = 0; i < n; i += 1000) {
-        const count = Math.min(1000, n - i);
-        await omniq.enqueueMany(
-          Array.from({ length: count }, (_, j) => ({ name: "noop", args: [i + j] })),
-        );
-      }
-      const t0 = performance.now();
-      const stats = await omniq.worker({ concurrency }).runUntilIdle({ timeoutMs: 300_000 });
-      const ms = performance.now() - t0;
-      if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
-      return ms;
+      return await noopDrainMs(omniq, n, concurrency);
     } finally {
       await omniq.close();
       removeDb(path);
