@@ -75,9 +75,10 @@ export class StoreState {
    * Lease files this process deleted after their task finished here. An expired-lease sweep
    * whose listing was taken before the deletion skips them instead of reading a file that is
    * gone (on an object store a GET each). Such a key never holds a task again (a task that
-   * returns to pending gets a new key), so skipping it can never hide a live lease.
+   * returns to pending gets a new key), so skipping it can never hide a live lease. It only
+   * needs to cover what finishes during one sweep, hence the smaller bound.
    */
-  readonly gone = new BoundedMap<string, true>(100_000);
+  readonly gone = new BoundedMap<string, true>(10_000);
   /**
    * Lease files of other processes by key → the `leaseUntil` (ms) last read in them. Leases
    * only move forward (a heartbeat extends one; anything else leaves running and makes the
