@@ -49,6 +49,12 @@ export class PendingPage {
   nextDueAt = Number.POSITIVE_INFINITY;
   /** A candidate waits for its dependencies: a later claim must list again to retry it. */
   blocked = false;
+  /**
+   * When a listing last found the directory empty (no pending file, no lease), else -∞. The
+   * expired-lease sweep skips listing the queue again soon after (an idle worker's poll and
+   * its sweep would otherwise list the same empty directory every second each).
+   */
+  emptyAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<void> | undefined;
 
   constructor(
@@ -77,6 +83,7 @@ export class PendingPage {
     let complete = false;
     let startAfter: string | undefined;
     let cursor: string | null = null;
+    let sawAny = false;
     const listedAt = Date.now();
     for (let lists = 0; lists < 64; lists++) {
       const page = await this.target.list({
@@ -84,6 +91,7 @@ export class PendingPage {
         ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
         limit: this.pageSize,
       });
+      if (page.entries.length > 0) sawAny = true;
       let skipBand: string | null = null;
       for (const e of page.entries) {
         if (this.taken.has(e.key)) continue;
@@ -114,6 +122,7 @@ export class PendingPage {
     this.complete = complete;
     this.nextDueAt = nextDueAt;
     this.listedAt = listedAt;
+    this.emptyAt = complete && !sawAny ? listedAt : Number.NEGATIVE_INFINITY;
   }
 
   /**
@@ -145,6 +154,7 @@ export class PendingPage {
 
   /** Adds a task enqueued (or returned to pending) in this process and due now. */
   insert(c: Candidate): void {
+    this.emptyAt = Number.NEGATIVE_INFINITY;
     if (this.listedAt === Number.NEGATIVE_INFINITY) return;
     const list = this.entries;
     const last = list[list.length - 1];
@@ -165,6 +175,7 @@ export class PendingPage {
 
   /** Notes a not-yet-due task enqueued here, so the page is listed again when it is due. */
   noteFuture(runAt: number): void {
+    this.emptyAt = Number.NEGATIVE_INFINITY;
     this.nextDueAt = Math.min(this.nextDueAt, runAt);
   }
 }

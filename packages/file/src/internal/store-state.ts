@@ -62,6 +62,12 @@ export class StoreState {
     at: Number.NEGATIVE_INFINITY,
     names: new Set(),
   };
+  /**
+   * Per queue, the last listing of its TTL markers: when, and when the first marker not yet
+   * due then falls due (+∞: none). The TTL sweep skips the queue until then, for 10 s at most
+   * (another process may add an earlier one); an enqueue here with a TTL drops the entry.
+   */
+  readonly ttlSeen = new Map<string, { at: number; nextDue: number }>();
   /** Event hour markers known to exist (`<queue>/<hour>`). */
   readonly hours = new Set<string>();
   readonly succeeded = new BoundedMap<string, true>(100_000);

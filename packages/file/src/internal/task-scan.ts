@@ -162,6 +162,12 @@ export async function purgeTasks(
 
 /** A lease left by an operation that died after leaving pending but before finishing. */
 const STUCK_INTENT_MS = 30_000;
+/**
+ * How recent a claim's listing that found a queue's `pending/` empty must be for the sweep to
+ * trust it instead of listing again. A lease made since then and already expired is found by
+ * a later sweep: recovery can come this much later, never wrongly.
+ */
+const EMPTY_LISTING_MS = 2_000;
 
 /**
  * Running tasks whose lease ended before `now`, from the files in `pending/` only (never the
@@ -179,6 +185,9 @@ export async function findExpiredLeases(
   for (const queue of await knownQueues(store)) {
     const prefix = layout.pendingPrefix(queue);
     const nowMs = Date.now();
+    // An idle worker's poll has just listed this queue and found nothing at all.
+    const emptyAt = store.state.pages.get(queue)?.emptyAt ?? Number.NEGATIVE_INFINITY;
+    if (nowMs - emptyAt <= EMPTY_LISTING_MS) continue;
     for (const e of await listAll(store.target, prefix, true)) {
       if (out.length >= limit) return out;
       const c = candidateOf(prefix, e.key, e.version);
@@ -254,11 +263,23 @@ export async function findExpiredLeases(
   return out;
 }
 
+/**
+ * How long a listing of a queue's TTL markers that found none due is trusted: until the first
+ * marker it saw falls due, and for at most this long (another process may add a marker that
+ * falls due sooner). Claims never start an expired task whatever this says (they read the
+ * expiry from the pending file's name); it only delays the `expired` status, by this at most.
+ */
+const TTL_RECHECK_MS = 10_000;
+
 /** Pending tasks whose `expiresAt <= now`, from the TTL markers (tasks without TTL cost nothing). */
 export async function findOverdue(store: TaskStore, now: Date, limit: number): Promise<Task[]> {
   const out: Task[] = [];
   for (const queue of await knownQueues(store)) {
+    const seen = store.state.ttlSeen.get(queue);
+    if (seen && Date.now() - seen.at < TTL_RECHECK_MS && now.getTime() < seen.nextDue) continue;
+    const listedAt = Date.now();
     const prefix = layout.ttlPrefix(queue);
+    let nextDue = Number.POSITIVE_INFINITY;
     let cursor: string | null = null;
     scan: do {
       const page = await store.target.list({ prefix, cursor, limit: 1000 });
@@ -267,7 +288,14 @@ export async function findOverdue(store: TaskStore, now: Date, limit: number): P
         const exp = parseTime17(name.slice(0, 17));
         const id = name.slice(18);
         if (Number.isNaN(exp) || name[17] !== "!") continue;
-        if (exp > now.getTime() || out.length >= limit) break scan;
+        if (exp > now.getTime()) {
+          nextDue = exp;
+          break scan;
+        }
+        if (out.length >= limit) {
+          nextDue = Number.NEGATIVE_INFINITY; // more are due: look again next time
+          break scan;
+        }
         const raw = await store.get(id);
         const live = raw && raw.expiresAt !== null && Date.parse(raw.expiresAt) === exp;
         if (live && raw.status === "pending") out.push(toTask(raw));
@@ -277,6 +305,7 @@ export async function findOverdue(store: TaskStore, now: Date, limit: number): P
       }
       cursor = page.cursor;
     } while (cursor);
+    store.state.ttlSeen.set(queue, { at: listedAt, nextDue: out.length > 0 ? listedAt : nextDue });
   }
   return out;
 }

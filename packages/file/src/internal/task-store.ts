@@ -262,6 +262,7 @@ export class TaskStore {
     const pendingVersion = await this.#writePending(raw, key, version, json);
     if (raw.expiresAt) {
       await this.target.write(layout.ttl(raw.queue, Date.parse(raw.expiresAt), raw.id), EMPTY);
+      this.state.ttlSeen.delete(raw.queue);
     }
     this.state.bodies.set(key, { base: version, raw, version: pendingVersion });
     const page = this.state.pages.get(raw.queue);
