@@ -85,7 +85,7 @@ export function scheduleParams(s: Schedule): unknown[] {
   ];
 }
 
-/** Compare-and-set update; `expect` (when given) must equal `next_run_at`. */
+/** Compare-and-set update; `expect` (when given) must equal `next_run_at`, on an active schedule. */
 export function updateScheduleSql(
   patch: SchedulePatch,
   expect: Date | null | undefined,
@@ -97,7 +97,8 @@ export function updateScheduleSql(
   });
   const set = keys.length === 0 ? "id = id" : keys.map((k) => `${PATCH[k]} = ?`).join(", ");
   let where = "id = ?";
-  if (expect !== undefined) where += " and next_run_at is ?";
+  // A tick is claimed only from an active schedule (pausing keeps next_run_at).
+  if (expect !== undefined) where += " and next_run_at is ? and status = 'active'";
   return { sql: `update schedules set ${set} where ${where} returning *`, params };
 }
 

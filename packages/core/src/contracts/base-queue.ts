@@ -159,7 +159,11 @@ export abstract class BaseQueue implements TaskQueue {
   protected abstract putSchedule(schedule: Schedule): Promise<void>;
   protected abstract readSchedule(id: string): Promise<Schedule | null>;
   protected abstract listScheduleRows(status?: Schedule["status"]): Promise<Schedule[]>;
-  /** Compare-and-set on `nextRunAt` when `expectNextRunAt` is given (`undefined`: unconditional). */
+  /**
+   * Compare-and-set on `nextRunAt` when `expectNextRunAt` is given (`undefined`: unconditional):
+   * it then also requires the schedule to be `active`, so a tick of a schedule paused since it
+   * was read as due is never claimed.
+   */
   protected abstract updateSchedule(
     id: string,
     patch: SchedulePatch,

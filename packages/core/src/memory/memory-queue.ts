@@ -234,7 +234,12 @@ export class AsyncMemoryQueue extends BaseQueue {
   ): Promise<Schedule | null> {
     const s = this.#schedules.get(id);
     if (!s) return null;
-    if (expectNextRunAt !== undefined && time(s.nextRunAt) !== time(expectNextRunAt)) return null;
+    if (
+      expectNextRunAt !== undefined &&
+      (s.status !== "active" || time(s.nextRunAt) !== time(expectNextRunAt))
+    ) {
+      return null;
+    }
     Object.assign(s, structuredClone(patch));
     return structuredClone(s);
   }

@@ -94,8 +94,14 @@ export class ScheduleStore {
       const got = await this.json.get(key, checkSchedule);
       if (!got) return null;
       const cur = fromRaw(got.value);
-      if (expectNextRunAt !== undefined && time(cur.nextRunAt) !== time(expectNextRunAt))
+      // A tick is claimed only from an active schedule (one paused since it was listed as due
+      // keeps its nextRunAt).
+      if (
+        expectNextRunAt !== undefined &&
+        (cur.status !== "active" || time(cur.nextRunAt) !== time(expectNextRunAt))
+      ) {
         return null;
+      }
       const next: Schedule = { ...cur, ...patch };
       if (await this.json.target.writeIfVersion(key, toBytes(toRaw(next)), got.version)) {
         this.#listing = undefined;
