@@ -169,4 +169,47 @@ describe("listings an idle worker repeats", () => {
       await other.close();
     }
   });
+
+  it("the schedules are listed again when one falls due, after a change made here, or 10 s on", async () => {
+    const memory = new MemoryTarget({ name: uniqueName("idle") });
+    const target = new ListsByPrefix(memory);
+    const queue = new AsyncFileQueue({ target });
+    const other = new AsyncFileQueue({
+      target: asAnotherProcess(new CountingTarget(memory), "other"),
+    });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // A worker's check, once a second: the due ones, then all of them (to know when to wake).
+    const check = async () => {
+      const fired = await queue.claimDueSchedules();
+      await queue.listSchedules();
+      return fired.map((f) => f.schedule.id);
+    };
+    try {
+      await queue.addSchedule({ id: "soon", name: "t", at: new Date(Date.now() + 800) });
+      target.byPrefix = {};
+      expect(await check()).toEqual([]);
+      await sleep(550); // older than the 500 ms a listing always serves, "soon" not yet due
+      expect(await check()).toEqual([]);
+      expect(target.byPrefix["schedules/"]).toBe(1);
+
+      // "soon" falls due: the check lists again and fires it (its own change drops the
+      // listing, so the second read of that check lists once more).
+      await sleep(300);
+      expect(await check()).toEqual(["soon"]);
+      expect(target.byPrefix["schedules/"]).toBe(3);
+
+      // Nothing due: the listing serves on. A schedule another process adds is not seen...
+      await other.addSchedule({ id: "theirs", name: "t", at: new Date(Date.now() - 1) });
+      expect(await check()).toEqual([]);
+      expect(target.byPrefix["schedules/"]).toBe(3);
+      // ...until 10 s after the listing.
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 10_500 });
+      expect(await check()).toEqual(["theirs"]);
+      expect(target.byPrefix["schedules/"]).toBe(5);
+    } finally {
+      vi.useRealTimers();
+      await queue.close();
+      await other.close();
+    }
+  });
 });

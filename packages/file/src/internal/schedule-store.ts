@@ -34,13 +34,21 @@ const time = (d: Date | null | undefined) => (d ? d.getTime() : null);
 /**
  * How long a listing of `schedules/` serves later reads (ms). A worker reads the schedules twice
  * per check (the due ones, then all to know when to wake): one listing serves both. Writes
- * made here drop it; other processes' new schedules are seen at most this much later.
+ * made here drop it.
  */
 const LISTING_MS = 500;
+/**
+ * While no active schedule it saw falls due, a listing serves for up to this long (ms): an idle
+ * worker's check, once a second, then costs no request. Other processes' changes are seen
+ * this much later at most: a new schedule's first tick can fire up to 10 s late, and a tick
+ * of a schedule paused or removed elsewhere is never fired (the tick's compare-and-swap reads
+ * the file itself).
+ */
+const QUIET_LISTING_MS = 10_000;
 
 /** Schedules as `schedules/<id>.json`; updates are compare-and-swap on the file's version. */
 export class ScheduleStore {
-  #listing: { at: number; entries: ListEntry[] } | undefined;
+  #listing: { at: number; entries: ListEntry[]; until: number } | undefined;
 
   constructor(
     private readonly json: JsonStore,
@@ -52,12 +60,12 @@ export class ScheduleStore {
     await this.json.target.write(layout.schedule(s.id), toBytes(toRaw(s)));
   }
 
-  /** Every schedule file with its version (a listing younger than LISTING_MS is reused). */
+  /** Every schedule file with its version (a listing is reused until its `until`). */
   async #entries(): Promise<ListEntry[]> {
     const now = Date.now();
-    if (this.#listing && now - this.#listing.at < LISTING_MS) return this.#listing.entries;
+    if (this.#listing && now < this.#listing.until) return this.#listing.entries;
     const entries = await listAll(this.json.target, layout.schedules, true);
-    this.#listing = { at: now, entries };
+    this.#listing = { at: now, entries, until: now + LISTING_MS };
     return entries;
   }
 
@@ -68,7 +76,9 @@ export class ScheduleStore {
 
   async list(status?: Schedule["status"]): Promise<Schedule[]> {
     const out: Schedule[] = [];
-    for (const e of await this.#entries()) {
+    const entries = await this.#entries();
+    let firstDue = Number.POSITIVE_INFINITY;
+    for (const e of entries) {
       const hit = this.state.parsed.get(e.key);
       let raw: RawSchedule | undefined;
       if (hit && e.version !== undefined && hit.version === e.version)
@@ -79,7 +89,16 @@ export class ScheduleStore {
         raw = got.value;
         this.state.parsed.set(e.key, { version: got.version, value: raw });
       }
-      if (status === undefined || raw.status === status) out.push(fromRaw(raw));
+      const s = fromRaw(raw);
+      if (s.status === "active" && s.nextRunAt) {
+        firstDue = Math.min(firstDue, s.nextRunAt.getTime());
+      }
+      if (status === undefined || s.status === status) out.push(s);
+    }
+    // Nothing due before then: the listing may serve longer (see QUIET_LISTING_MS).
+    const listing = this.#listing;
+    if (listing?.entries === entries) {
+      listing.until = Math.max(listing.until, Math.min(listing.at + QUIET_LISTING_MS, firstDue));
     }
     return out;
   }
