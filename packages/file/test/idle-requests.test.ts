@@ -19,16 +19,26 @@ class ListsByPrefix extends CountingTarget {
   }
 }
 
+/** This process's queue (its listings counted by prefix) and another process's, on one store. */
+function twoProcesses(options: { listCacheMs?: number } = {}) {
+  const memory = new MemoryTarget({ name: uniqueName("idle") });
+  const target = new ListsByPrefix(memory);
+  const queue = new AsyncFileQueue({ target, ...options });
+  const other = new AsyncFileQueue({
+    target: asAnotherProcess(new CountingTarget(memory), "other"),
+  });
+  const close = async () => {
+    await queue.close();
+    await other.close();
+  };
+  return { target, queue, other, close };
+}
+
 describe("listings an idle worker repeats", () => {
   it("the queue markers are listed once for many sweeps; a queue claimed from is swept at once", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("idle") });
-    const target = new ListsByPrefix(memory);
-    const queue = new AsyncFileQueue({ target });
     // Another process (another id: nothing shared) makes queue "other" and leaves a lease
     // there that has run out.
-    const other = new AsyncFileQueue({
-      target: asAnotherProcess(new CountingTarget(memory), "other"),
-    });
+    const { target, queue, other, close } = twoProcesses();
     try {
       for (let i = 0; i < 5; i++) expect(await queue.recoverExpiredLeases()).toEqual([]);
       expect(target.byPrefix["meta/queues/"]).toBe(1);
@@ -44,8 +54,7 @@ describe("listings an idle worker repeats", () => {
       expect(recovered.map((t) => t.queue)).toEqual(["other"]);
       expect(target.byPrefix["meta/queues/"]).toBe(1);
     } finally {
-      await queue.close();
-      await other.close();
+      await close();
     }
   });
 
@@ -72,13 +81,8 @@ describe("listings an idle worker repeats", () => {
   });
 
   it("the sweep trusts a claim's listing that has just found a queue empty", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("idle") });
-    const target = new ListsByPrefix(memory);
     // listCacheMs 0: every poll lists, as a worker polling once a second does.
-    const queue = new AsyncFileQueue({ target, listCacheMs: 0 });
-    const other = new AsyncFileQueue({
-      target: asAnotherProcess(new CountingTarget(memory), "other"),
-    });
+    const { target, queue, other, close } = twoProcesses({ listCacheMs: 0 });
     const pending = "queues/default/pending/";
     try {
       // An idle worker: a poll that finds nothing, then a sweep, three times: three listings.
@@ -107,18 +111,12 @@ describe("listings an idle worker repeats", () => {
       expect(await queue.dequeue({ workerId: "w", queues: ["q2"] })).toBeNull();
       expect((await queue.recoverExpiredLeases()).map((r) => r.queue)).toEqual(["q2"]);
     } finally {
-      await queue.close();
-      await other.close();
+      await close();
     }
   });
 
   it("the TTL markers are listed again once one it saw falls due, after an enqueue with a TTL here, or 10 s on", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("idle") });
-    const target = new ListsByPrefix(memory);
-    const queue = new AsyncFileQueue({ target });
-    const other = new AsyncFileQueue({
-      target: asAnotherProcess(new CountingTarget(memory), "other"),
-    });
+    const { target, queue, other, close } = twoProcesses();
     const ttl = "queues/default/ttl/";
     try {
       expect(await queue.dequeue({ workerId: "w" })).toBeNull(); // a worker serving "default"
@@ -165,18 +163,12 @@ describe("listings an idle worker repeats", () => {
       expect(target.byPrefix[ttl]).toBe(7);
     } finally {
       vi.useRealTimers();
-      await queue.close();
-      await other.close();
+      await close();
     }
   });
 
   it("the schedules are listed again when one falls due, after a change made here, or 10 s on", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("idle") });
-    const target = new ListsByPrefix(memory);
-    const queue = new AsyncFileQueue({ target });
-    const other = new AsyncFileQueue({
-      target: asAnotherProcess(new CountingTarget(memory), "other"),
-    });
+    const { target, queue, other, close } = twoProcesses();
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // A worker's check, once a second: the due ones, then all of them (to know when to wake).
     const check = async () => {
@@ -208,8 +200,7 @@ describe("listings an idle worker repeats", () => {
       expect(target.byPrefix["schedules/"]).toBe(5);
     } finally {
       vi.useRealTimers();
-      await queue.close();
-      await other.close();
+      await close();
     }
   });
 });
