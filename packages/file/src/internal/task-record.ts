@@ -95,9 +95,10 @@ function twoDigits(s: string, i: number): number {
 }
 
 /**
- * `Date.parse(s)`, about 3× faster for what `toISOString()` writes (`YYYY-MM-DDTHH:mm:ss.sssZ`,
- * every time in a task file): the fields are read by position and turned into a day number
- * (days-from-civil, proleptic Gregorian, as `Date` counts). Anything else goes to `Date.parse`.
+ * `Date.parse(s)`, faster for what `toISOString()` writes (`YYYY-MM-DDTHH:mm:ss.sssZ`, every
+ * time in a task file; 0.07 against 0.2 µs in a one-off microbenchmark): the fields are read
+ * by position and turned into a day number (days-from-civil, proleptic Gregorian, as `Date`
+ * counts). Anything else goes to `Date.parse`.
  */
 export function parseIso(s: string): number {
   if (
