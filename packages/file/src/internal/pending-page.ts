@@ -62,7 +62,7 @@ export class PendingPage {
     private readonly target: StorageTarget,
     private readonly pageSize: number,
     /** Keys known to hold a claimed (or otherwise taken) task: skipped without a read. */
-    private readonly taken: ReadonlyMap<string, true> = new Map(),
+    private readonly taken: { has(key: string): boolean } = new Set<string>(),
   ) {}
 
   /** Whether a claim at `now` should list again before trusting this page. */
