@@ -41,6 +41,10 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
     tput: "throughput: enqueue + claim + complete, one by one",
     drain: "worker throughput: AsyncOmniQ worker, concurrency 10, on tasks enqueued in bulk first",
     latency: `worker throughput with ${LATENCY_MS} ms per request (object-store round trip emulated on the memory target)`,
+    sweepLists:
+      "expired-lease sweep on a queue with a backlog, by a process that did not enqueue: list requests per sweep",
+    sweepMs:
+      "expired-lease sweep on a queue with a backlog, by a process that did not enqueue: time per sweep",
   };
   const spec = (group: string, impl: string, note?: string) => ({
     group,
@@ -167,6 +171,34 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
     }
   }
 
+  // ---- the expired-lease sweep on a long queue: what each worker pays every `maintenanceMs`
+  const nSweep = Math.max(2000, Math.round(20_000 * options.scale));
+  const sweepNote = `${nSweep.toLocaleString("en-US")} pending tasks, 10 of them leased; requests include the one listing of the queue markers`;
+  const sweepCases: [string, (name: string) => StorageTarget][] = [
+    ["memory", (name) => new file.MemoryTarget({ name })],
+    ["local disk", (name) => new file.LocalTarget({ baseDir: join(dir, name) })],
+  ];
+  for (const [label, open] of sweepCases) {
+    const name = `sweep-${seq++}`;
+    const result = await sweepCost(file, () => open(name), nSweep);
+    for (const [group, unit, value] of [
+      [groups.sweepLists, "list req", result.lists],
+      [groups.sweepMs, "ms", result.ms],
+    ] as const) {
+      await suite.run(
+        {
+          group,
+          impl: label,
+          unit,
+          better: "lower" as const,
+          runs: 1,
+          note: sweepNote,
+        },
+        async () => value,
+      );
+    }
+  }
+
   // ---- request counts: memory for reference, then the three cloud test servers
   const memoryTarget = async (prefix: string): Promise<StorageTarget> =>
     new file.MemoryTarget({ name: prefix });
@@ -243,6 +275,47 @@ async function workerAtLatency(
     return (n / ms) * 1000;
   } finally {
     await omniq.close();
+  }
+}
+
+/**
+ * One expired-lease sweep of a queue holding `n` pending tasks, 10 of them leased, by a queue
+ * object that starts with an empty process-local state (as another process would): the
+ * `list` requests it makes and its time (median of 5 sweeps). `make` opens the same store
+ * each time it is called.
+ */
+async function sweepCost(
+  file: FileModule,
+  make: () => StorageTarget,
+  n: number,
+): Promise<{ lists: number; ms: number }> {
+  const filler = new file.AsyncFileQueue({ target: make() });
+  try {
+    for (let i = 0; i < n; i += 1000) {
+      await filler.enqueueMany(
+        Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "bench", args: [i + j] })),
+      );
+    }
+    await filler.dequeueMany({ workerId: "w", limit: 10, leaseMs: 600_000 });
+  } finally {
+    await filler.close();
+  }
+  const target = new file.CountingTarget(make());
+  const sweeper = new file.AsyncFileQueue({ target });
+  try {
+    const times: number[] = [];
+    let lists = 0;
+    for (let i = 0; i < 5; i++) {
+      target.reset();
+      const t0 = performance.now();
+      await sweeper.recoverExpiredLeases();
+      times.push(performance.now() - t0);
+      lists = Math.max(lists, target.counts.list);
+    }
+    times.sort((a, b) => a - b);
+    return { lists, ms: Math.round(times[2]! * 10) / 10 };
+  } finally {
+    await sweeper.close();
   }
 }
 

@@ -96,6 +96,11 @@ export class StoreState {
    * (another process may add an earlier one); an enqueue here with a TTL drops the entry.
    */
   readonly ttlSeen = new Map<string, { at: number; nextDue: number }>();
+  /**
+   * Per queue, where the expired-lease sweep's pass through `pending/` goes on next time (a
+   * list cursor); absent: after the first page.
+   */
+  readonly sweepCursor = new Map<string, string>();
   /** Event hour markers known to exist (`<queue>/<hour>`). */
   readonly hours = new Set<string>();
   readonly succeeded = new BoundedMap<string, true>(100_000);
