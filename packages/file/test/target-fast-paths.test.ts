@@ -154,6 +154,33 @@ describe("local target: hard links and the inode pool", () => {
     await t.close();
   });
 
+  it("past 4,096 published keys the oldest second names go, and every key keeps its content", async () => {
+    const dir = tempDir("shadow");
+    const t = new LocalTarget({ baseDir: dir });
+    const n = 4600;
+    for (let i = 0; i < n; i++) {
+      const v = await t.writeIfAbsent(`s/${i}.json`, enc.encode(`a${i}`));
+      // Every third key is swapped (its old inode freed) and every seventh deleted and
+      // written again, so that evictions meet keys freed and added again.
+      if (i % 3 === 0) await t.writeIfVersion(`s/${i}.json`, enc.encode(`b${i}`), v!);
+      if (i % 7 === 0) {
+        await t.delete(`s/${i}.json`);
+        await t.writeIfAbsent(`s/${i}.json`, enc.encode(`c${i}`));
+      }
+    }
+    // At most 4,096 pool files are second names of published files.
+    const pool = join(dir, ".pool");
+    const secondNames = readdirSync(pool).filter((f) => statSync(join(pool, f)).nlink > 1);
+    expect(secondNames.length).toBeGreaterThan(0);
+    expect(secondNames.length).toBeLessThanOrEqual(4096);
+    for (let i = 0; i < n; i++) {
+      const want = i % 7 === 0 ? `c${i}` : i % 3 === 0 ? `b${i}` : `a${i}`;
+      expect(dec.decode((await t.read(`s/${i}.json`))!.data)).toBe(want);
+    }
+    await t.close();
+    expect(readdirSync(pool)).toEqual([]);
+  });
+
   it("close() removes this process's pool files; the keys stay readable", async () => {
     const dir = tempDir("close");
     const t = new LocalTarget({ baseDir: dir });

@@ -135,6 +135,12 @@ export class LocalTarget implements StorageTarget {
   #freeHead = 0;
   /** Absolute key path → this process's pool name for the same inode (see {@link SHADOW_MAX}). */
   readonly #shadow = new Map<string, Shadow>();
+  /**
+   * Keys in the order they were added to `#shadow`, from `#shadowHead` (a key freed and added
+   * again appears twice; the first one met that is still in the map is evicted).
+   */
+  #shadowOrder: string[] = [];
+  #shadowHead = 0;
   #poolDirMade = false;
   #refill: Promise<void> | undefined;
   /** Staged writes since the last refill started. */
@@ -220,15 +226,29 @@ export class LocalTarget implements StorageTarget {
   #shadowSet(path: string, pool: string, ino: bigint): void {
     const shadow = this.#shadow;
     if (shadow.size >= SHADOW_MAX) {
-      const oldest = shadow.keys().next();
-      if (!oldest.done) {
-        const gone = shadow.get(oldest.value)!;
-        shadow.delete(oldest.value);
+      // The oldest key still in the map. (Not `shadow.keys().next()`: V8 keeps a hole per
+      // deleted entry until it rehashes and that walks them, ~2 µs per call at this size.)
+      const order = this.#shadowOrder;
+      while (this.#shadowHead < order.length) {
+        const oldest = order[this.#shadowHead++]!;
+        const gone = shadow.get(oldest);
+        if (!gone) continue; // freed since
+        shadow.delete(oldest);
         // The key keeps its file; only the second name goes.
         unlinkIfPresent(gone.pool);
+        break;
       }
     }
     shadow.set(path, { pool, ino });
+    this.#shadowOrder.push(path);
+    // Keys freed and set again leave stale names in the order: rebuild it now and then.
+    if (this.#shadowOrder.length - this.#shadowHead > 4 * SHADOW_MAX) {
+      this.#shadowOrder = [...shadow.keys()];
+      this.#shadowHead = 0;
+    } else if (this.#shadowHead > 1024 && this.#shadowHead * 2 > this.#shadowOrder.length) {
+      this.#shadowOrder = this.#shadowOrder.slice(this.#shadowHead);
+      this.#shadowHead = 0;
+    }
   }
 
   /**
@@ -673,6 +693,8 @@ export class LocalTarget implements StorageTarget {
     this.#freeHead = 0;
     for (const shadow of this.#shadow.values()) free.push(shadow.pool);
     this.#shadow.clear();
+    this.#shadowOrder = [];
+    this.#shadowHead = 0;
     const one = async (): Promise<void> => {
       for (let path = free.pop(); path !== undefined; path = free.pop()) {
         await unlink(path).catch(() => undefined);
