@@ -173,6 +173,23 @@ export function targetConformance(
       expect(exact.cursor).toBeNull();
     });
 
+    it("a list cursor stays usable after the keys before it changed (the lease sweep resumes with it later)", async () => {
+      const keys = Array.from({ length: 25 }, (_, i) => `rc/${String(i).padStart(3, "0")}`);
+      for (const k of keys) await t.write(k, bytes("x"));
+      const first = await t.list({ prefix: "rc/", limit: 10 });
+      expect(first.cursor).not.toBeNull();
+      // Meanwhile the first keys go, and new ones come before and after the cursor.
+      for (const k of keys.slice(0, 5)) await t.delete(k);
+      await t.write("rc/000a", bytes("y"));
+      await t.write("rc/015a", bytes("y"));
+      const later = await t.list({ prefix: "rc/", limit: 10, cursor: first.cursor });
+      expect(later.entries.map((e) => e.key)).toEqual([
+        ...keys.slice(10, 16),
+        "rc/015a",
+        ...keys.slice(16, 19),
+      ]);
+    });
+
     it("deleted keys disappear from listings", async () => {
       for (const k of ["del/1", "del/2", "del/3"]) await t.write(k, bytes(k));
       await t.delete("del/2");
