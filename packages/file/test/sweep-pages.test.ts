@@ -25,12 +25,18 @@ class PendingLists extends CountingTarget {
 
 const later = () => new Date(Date.now() + 120_000);
 
+/** Queue `a` (the process that enqueues and claims) and `b` (another process, its lists counted). */
+function twoProcesses(name: string) {
+  const memory = new MemoryTarget({ name: uniqueName(name) });
+  const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
+  const bTarget = new PendingLists(memory);
+  const b = new AsyncFileQueue({ target: asAnotherProcess(bTarget, "b") });
+  return { a, b, bTarget };
+}
+
 describe("expired-lease sweep on a long queue", () => {
   it("lists two pages per sweep and still finds a lease behind the first page", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("sweep-pages") });
-    const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
-    const bTarget = new PendingLists(memory);
-    const b = new AsyncFileQueue({ target: asAnotherProcess(bTarget, "b") });
+    const { a, b, bTarget } = twoProcesses("sweep-pages");
     try {
       // a claims one task, then 3,500 tasks of a higher priority are enqueued: they sort
       // before its lease, which ends up behind three full pages.
@@ -65,10 +71,7 @@ describe("expired-lease sweep on a long queue", () => {
   });
 
   it("finds the leases at the front of a long queue on the first sweep", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("sweep-front") });
-    const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
-    const bTarget = new PendingLists(memory);
-    const b = new AsyncFileQueue({ target: asAnotherProcess(bTarget, "b") });
+    const { a, b, bTarget } = twoProcesses("sweep-front");
     try {
       for (let i = 0; i < 3000; i += 500) {
         await a.enqueueMany(Array.from({ length: 500 }, (_, j) => ({ name: "t", args: [i + j] })));
