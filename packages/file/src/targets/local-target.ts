@@ -135,12 +135,8 @@ export class LocalTarget implements StorageTarget {
   #freeHead = 0;
   /** Absolute key path → this process's pool name for the same inode (see {@link SHADOW_MAX}). */
   readonly #shadow = new Map<string, Shadow>();
-  /**
-   * Keys in the order they were added to `#shadow`, from `#shadowHead` (a key freed and added
-   * again appears twice; the first one met that is still in the map is evicted).
-   */
-  #shadowOrder: string[] = [];
-  #shadowHead = 0;
+  /** Walks `#shadow` in insertion order, across calls: its next key is the oldest. */
+  #shadowOldest: Iterator<string> | undefined;
   #poolDirMade = false;
   #refill: Promise<void> | undefined;
   /** Staged writes since the last refill started. */
@@ -225,30 +221,23 @@ export class LocalTarget implements StorageTarget {
   /** Notes that `pool` is a second name of the file just published at `path`. */
   #shadowSet(path: string, pool: string, ino: bigint): void {
     const shadow = this.#shadow;
-    if (shadow.size >= SHADOW_MAX) {
-      // The oldest key still in the map. (Not `shadow.keys().next()`: V8 keeps a hole per
-      // deleted entry until it rehashes and that walks them, ~2 µs per call at this size.)
-      const order = this.#shadowOrder;
-      while (this.#shadowHead < order.length) {
-        const oldest = order[this.#shadowHead++]!;
-        const gone = shadow.get(oldest);
-        if (!gone) continue; // freed since
-        shadow.delete(oldest);
+    if (shadow.size >= SHADOW_MAX && !shadow.has(path)) {
+      // The oldest key, from an iterator kept across calls (a new `keys()` would walk every
+      // hole V8 keeps for deleted entries, ~2 µs a call at this size; see BoundedMap).
+      this.#shadowOldest ??= shadow.keys();
+      let next = this.#shadowOldest.next();
+      if (next.done) {
+        this.#shadowOldest = shadow.keys();
+        next = this.#shadowOldest.next();
+      }
+      if (!next.done) {
+        const gone = shadow.get(next.value)!;
+        shadow.delete(next.value);
         // The key keeps its file; only the second name goes.
         unlinkIfPresent(gone.pool);
-        break;
       }
     }
     shadow.set(path, { pool, ino });
-    this.#shadowOrder.push(path);
-    // Keys freed and set again leave stale names in the order: rebuild it now and then.
-    if (this.#shadowOrder.length - this.#shadowHead > 4 * SHADOW_MAX) {
-      this.#shadowOrder = [...shadow.keys()];
-      this.#shadowHead = 0;
-    } else if (this.#shadowHead > 1024 && this.#shadowHead * 2 > this.#shadowOrder.length) {
-      this.#shadowOrder = this.#shadowOrder.slice(this.#shadowHead);
-      this.#shadowHead = 0;
-    }
   }
 
   /**
@@ -693,8 +682,7 @@ export class LocalTarget implements StorageTarget {
     this.#freeHead = 0;
     for (const shadow of this.#shadow.values()) free.push(shadow.pool);
     this.#shadow.clear();
-    this.#shadowOrder = [];
-    this.#shadowHead = 0;
+    this.#shadowOldest = undefined;
     const one = async (): Promise<void> => {
       for (let path = free.pop(); path !== undefined; path = free.pop()) {
         await unlink(path).catch(() => undefined);
