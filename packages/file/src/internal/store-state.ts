@@ -97,6 +97,8 @@ export class StoreState {
   /** Event hour markers known to exist (`<queue>/<hour>`). */
   readonly hours = new Set<string>();
   readonly succeeded = new BoundedMap<string, true>(100_000);
+  /** Dependencies last read as not done (or being read), with when: see `TaskStore`. */
+  readonly depChecks = new BoundedMap<string, { at: number; done: Promise<boolean> }>(10_000);
   /**
    * Lease files this process made stale (their task finished here) and has queued for
    * deletion: the expired-lease sweep skips them instead of reading them. Removed once the

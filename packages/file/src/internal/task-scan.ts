@@ -155,6 +155,7 @@ export async function purgeTasks(
     if (!(await store.target.delete(layout.task(raw.id), version))) return false;
     store.state.parsed.delete(layout.task(raw.id));
     store.state.succeeded.delete(raw.id);
+    store.state.depChecks.delete(raw.id);
     return true;
   });
   return deleted.filter(Boolean).length;

@@ -99,6 +99,13 @@ function keyOf(raw: RawTask, seq: string): string {
  *   never holds a pending task again once it held anything else (a task returning to pending
  *   gets a new key), so claimers skip keys they saw taken without reading them again.
  */
+/**
+ * How long a dependency read as not yet succeeded is trusted before it is read again. A task
+ * whose dependency succeeds in another process so becomes claimable up to this much later
+ * (at once when it succeeds in this one).
+ */
+const DEP_RECHECK_MS = 1_000;
+
 export class TaskStore {
   /** Stale lease files to delete, in batches off the completing caller's path. */
   #doomed: string[] = [];
@@ -436,14 +443,38 @@ export class TaskStore {
   async #depsMet(raw: RawTask): Promise<boolean> {
     for (const dep of raw.dependsOn) {
       if (this.state.succeeded.has(dep)) continue;
-      const got = await this.get(dep);
-      // A dependency that no longer exists (purged after success, or deleted) does not block:
-      // enqueue checked that it existed, and one that ended badly cancelled this task.
-      if (got === null) continue;
-      if (got.status !== "success") return false;
-      this.state.succeeded.set(dep, true);
+      if (!(await this.#depDone(dep))) return false;
     }
     return true;
+  }
+
+  /**
+   * Whether a dependency no longer blocks: it succeeded, or it no longer exists (purged
+   * after success, or deleted: enqueue checked that it existed, and one that ended badly
+   * cancelled its dependents). A dependency found not done is not read again for
+   * {@link DEP_RECHECK_MS}, and claims running at once share one read: without that, every
+   * blocked task was re-checked on every listing (500 tasks waiting on one running parent
+   * cost 1,000 reads a second per worker).
+   */
+  #depDone(dep: string): Promise<boolean> {
+    const checks = this.state.depChecks;
+    const memo = checks.get(dep);
+    if (memo && Date.now() - memo.at < DEP_RECHECK_MS) return memo.done;
+    const done = this.get(dep).then(
+      (got) => {
+        if (got === null) return true;
+        if (got.status !== "success") return false;
+        this.state.succeeded.set(dep, true);
+        checks.delete(dep);
+        return true;
+      },
+      (err: unknown) => {
+        checks.delete(dep);
+        throw err;
+      },
+    );
+    checks.set(dep, { at: Date.now(), done });
+    return done;
   }
 
   // ---- changes ----
@@ -538,6 +569,7 @@ export class TaskStore {
     }
     if (rec.status === "pending") await this.#publishPending(rec, v, json);
     if (rec.status === "success") this.state.succeeded.set(rec.id, true);
+    this.state.depChecks.delete(rec.id);
     return rec;
   }
 
@@ -572,6 +604,7 @@ export class TaskStore {
     }
     this.state.held.delete(id);
     this.state.succeeded.delete(id);
+    this.state.depChecks.delete(id);
     return this.target.delete(layout.task(id), rec.version);
   }
 }
