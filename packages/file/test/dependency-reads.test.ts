@@ -48,3 +48,49 @@ describe("claims of tasks waiting on a dependency", () => {
     }
   });
 });
+
+describe("a long run of tasks waiting on a dependency", () => {
+  it("does not hide a due task behind it from another process, and is not read again", async () => {
+    const memory = new MemoryTarget({ name: uniqueName("dep-run") });
+    const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
+    const bTarget = new CountingTarget(memory);
+    // Pages of 100: the 250 waiting tasks fill two and a half of them.
+    const b = new AsyncFileQueue({
+      target: asAnotherProcess(bTarget, "b"),
+      pageSize: 100,
+      listCacheMs: 0,
+    });
+    try {
+      const parent = await a.enqueue({ name: "parent" });
+      expect((await a.dequeue({ workerId: "wa", leaseMs: 60_000 }))?.id).toBe(parent.id);
+      await a.enqueueMany(
+        Array.from({ length: 250 }, (_, i) => ({
+          name: "child",
+          args: [i],
+          dependsOn: [parent.id],
+        })),
+      );
+      const free = await a.enqueue({ name: "free" });
+      const other = await a.enqueue({ name: "free" });
+
+      bTarget.reset();
+      // (Either of the two: after meeting a's lease first, claims pick among the next few.)
+      const first = await b.dequeue({ workerId: "wb" });
+      expect([free.id, other.id]).toContain(first?.id);
+      // b read each waiting task's file once (it did not enqueue them), a's lease, the parent
+      // (record and lease file) and the free tasks it tried.
+      expect(bTarget.counts.read).toBeLessThanOrEqual(250 + 1 + 2 + 2);
+
+      // Met again in the next claim's listing: no read of the waiting tasks again.
+      bTarget.reset();
+      const second = await b.dequeue({ workerId: "wb" });
+      expect([free.id, other.id].filter((id) => id !== first?.id)).toEqual([second?.id]);
+      // (Up to 7 waiting tasks the first claim left untried, when its random pick among the
+      // next 8 reached a free task first, are read now, plus the other free task and the parent.)
+      expect(bTarget.counts.read).toBeLessThanOrEqual(7 + 1 + 2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

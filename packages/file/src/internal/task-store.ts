@@ -391,14 +391,21 @@ export class TaskStore {
     let env: Envelope;
     let pendingVersion: string;
     const known = bodies.get(c.key);
+    // A pending file of another process's that was found waiting on a dependency is kept
+    // parsed (by version), so that meeting it again costs no read.
+    const waiting = known || c.version === undefined ? undefined : this.state.parsed.get(c.key);
     if (known) {
       env = { base: known.base, task: known.raw };
       pendingVersion = known.version;
+    } else if (waiting && waiting.version === c.version) {
+      env = envelopeOf({ value: waiting.value as Envelope, version: waiting.version });
+      pendingVersion = waiting.version;
     } else {
       const got = await this.json.get(c.key, checkEnvelope);
       if (!got) return null;
       env = envelopeOf(got);
       pendingVersion = got.version;
+      if (c.hasDeps) this.state.parsed.set(c.key, { version: got.version, value: got.value });
     }
     const raw = env.task;
     if (raw.status !== "pending" || raw.key !== c.orderKey || raw.id !== c.id) {
