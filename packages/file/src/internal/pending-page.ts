@@ -34,10 +34,9 @@ export function candidateOf(prefix: string, key: string, version?: string): Cand
 
 /**
  * One queue's pending files as last listed, in dequeue order, consumed from the front.
- * A listing reads up to `pageSize` due candidates without dependencies (the tasks with
- * dependencies it meets on the way are kept too but do not count, from at most 64 list
- * requests, so a long run of tasks waiting on a dependency does not hide the due tasks after
- * it); when it meets a task that is not due
+ * A listing reads `pageSize` due candidates, and goes on while all it has are tasks with
+ * dependencies (up to 64 list requests), so a long run of tasks waiting on a dependency does
+ * not hide the due tasks after it; when it meets a task that is not due
  * yet it skips the rest of that priority band with `startAfter` (every later task of the
  * band is later still), so future tasks never cost a read. Tasks enqueued in this process
  * are inserted in place, so they are claimable without a new listing.
@@ -87,7 +86,7 @@ export class PendingPage {
     let startAfter: string | undefined;
     let cursor: string | null = null;
     let sawAny = false;
-    // Tasks with dependencies do not count towards a full page: a run of more than a page of
+    // A page of nothing but tasks with dependencies is not full: a run of more than a page of
     // tasks waiting on a dependency would otherwise hide every due task behind it (they are
     // kept in the page, so each is still tried; a read of each is saved by the caches).
     let free = 0;
@@ -112,7 +111,10 @@ export class PendingPage {
         entries.push(c);
         if (!c.hasDeps) free++;
       }
-      if (free >= this.pageSize) break;
+      // A full page with at least one candidate that waits on nothing is enough; only a page
+      // of waiting tasks alone makes the listing go on (so the extra pages are paid only when
+      // the head of the queue is all waiting tasks).
+      if (entries.length >= this.pageSize && free > 0) break;
       if (skipBand !== null) {
         startAfter = `${this.prefix}${skipBand}~`;
         cursor = null;
