@@ -7,16 +7,29 @@ import { describe, expect, it } from "vitest";
 import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
 import { asAnotherProcess, uniqueName } from "./helpers.js";
 
+/**
+ * Process `a` enqueues a parent task and holds it running; `b` is another process (its
+ * requests counted) that lists again at every claim (`listCacheMs: 0`), so each claim meets
+ * every waiting task again.
+ */
+async function runningParent(name: string, pageSize?: number) {
+  const memory = new MemoryTarget({ name: uniqueName(name) });
+  const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
+  const bTarget = new CountingTarget(memory);
+  const b = new AsyncFileQueue({
+    target: asAnotherProcess(bTarget, "b"),
+    listCacheMs: 0,
+    ...(pageSize === undefined ? {} : { pageSize }),
+  });
+  const parent = await a.enqueue({ name: "parent" });
+  expect((await a.dequeue({ workerId: "wa", leaseMs: 60_000 }))?.id).toBe(parent.id);
+  return { a, b, bTarget, parent };
+}
+
 describe("claims of tasks waiting on a dependency", () => {
   it("read a running dependency once a second, not once per waiting task per claim", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("dep-reads") });
-    const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
-    const bTarget = new CountingTarget(memory);
-    // listCacheMs 0: every claim lists again and meets every waiting task again.
-    const b = new AsyncFileQueue({ target: asAnotherProcess(bTarget, "b"), listCacheMs: 0 });
+    const { a, b, bTarget, parent } = await runningParent("dep-reads");
     try {
-      const parent = await a.enqueue({ name: "parent" });
-      expect((await a.dequeue({ workerId: "wa", leaseMs: 60_000 }))?.id).toBe(parent.id);
       const children = await b.enqueueMany(
         Array.from({ length: 100 }, (_, i) => ({
           name: "child",
@@ -51,18 +64,9 @@ describe("claims of tasks waiting on a dependency", () => {
 
 describe("a long run of tasks waiting on a dependency", () => {
   it("does not hide a due task behind it from another process, and is not read again", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("dep-run") });
-    const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
-    const bTarget = new CountingTarget(memory);
     // Pages of 100: the 250 waiting tasks fill two and a half of them.
-    const b = new AsyncFileQueue({
-      target: asAnotherProcess(bTarget, "b"),
-      pageSize: 100,
-      listCacheMs: 0,
-    });
+    const { a, b, bTarget, parent } = await runningParent("dep-run", 100);
     try {
-      const parent = await a.enqueue({ name: "parent" });
-      expect((await a.dequeue({ workerId: "wa", leaseMs: 60_000 }))?.id).toBe(parent.id);
       await a.enqueueMany(
         Array.from({ length: 250 }, (_, i) => ({
           name: "child",

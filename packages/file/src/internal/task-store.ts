@@ -87,6 +87,13 @@ function keyOf(raw: RawTask, seq: string): string {
 }
 
 /**
+ * How long a dependency read as not yet succeeded is trusted before it is read again. A task
+ * whose dependency succeeds in another process so becomes claimable up to this much later
+ * (at once when it succeeds in this one).
+ */
+const DEP_RECHECK_MS = 1_000;
+
+/**
  * Tasks on a storage target. The protocol (README, "How claiming works"):
  *
  * - `tasks/<id>.json` is the task's record; every change of status is a compare-and-swap on
@@ -99,13 +106,6 @@ function keyOf(raw: RawTask, seq: string): string {
  *   never holds a pending task again once it held anything else (a task returning to pending
  *   gets a new key), so claimers skip keys they saw taken without reading them again.
  */
-/**
- * How long a dependency read as not yet succeeded is trusted before it is read again. A task
- * whose dependency succeeds in another process so becomes claimable up to this much later
- * (at once when it succeeds in this one).
- */
-const DEP_RECHECK_MS = 1_000;
-
 export class TaskStore {
   /** Stale lease files to delete, in batches off the completing caller's path. */
   #doomed: string[] = [];
@@ -393,11 +393,11 @@ export class TaskStore {
     const known = bodies.get(c.key);
     // A pending file of another process's that was found waiting on a dependency is kept
     // parsed (by version), so that meeting it again costs no read.
-    const waiting = known || c.version === undefined ? undefined : this.state.parsed.get(c.key);
+    const waiting = known ? undefined : this.state.parsed.get(c.key);
     if (known) {
       env = { base: known.base, task: known.raw };
       pendingVersion = known.version;
-    } else if (waiting && waiting.version === c.version) {
+    } else if (waiting && c.version !== undefined && waiting.version === c.version) {
       env = envelopeOf({ value: waiting.value as Envelope, version: waiting.version });
       pendingVersion = waiting.version;
     } else {
