@@ -227,6 +227,20 @@ describe("worker lifecycle", () => {
     expect(process.listenerCount("SIGTERM")).toBe(before);
   });
 
+  it("run() on a worker stopped after start() resolves with its stats, without starting it again", async () => {
+    const omniq = make();
+    const t = omniq.task("t", () => "done");
+    const h = await t.enqueue();
+    const worker = omniq.worker({ ...FAST, handleSignals: true });
+    await worker.start();
+    await h.result({ waitMs: 1000 });
+    process.emit("SIGTERM", "SIGTERM"); // as a signal between start() and run() would
+    const stats = await worker.run();
+    expect(stats.succeeded).toBe(1);
+    expect(worker.state).toBe("stopped");
+    await expect(worker.start()).rejects.toMatchObject({ name: "ClosedError" });
+  });
+
   it("start() does not handle signals unless asked", async () => {
     const omniq = make();
     const before = process.listenerCount("SIGINT");

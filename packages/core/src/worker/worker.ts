@@ -164,9 +164,15 @@ export class Worker {
 
   /**
    * Starts and resolves with the stats when the worker has stopped: on `stop()`, or on
-   * SIGINT/SIGTERM (`handleSignals` defaults to true here).
+   * SIGINT/SIGTERM (`handleSignals` defaults to true here). On a worker that is already
+   * stopping or stopped (say `start()`, then a signal, then `run()`), it does not start it
+   * again: it waits for the stop and resolves with the stats.
    */
   async run(): Promise<WorkerStats> {
+    if (this.#state === WorkerState.stopping || this.#state === WorkerState.stopped) {
+      await this.#stopped;
+      return this.stats;
+    }
     await this.#start(this.options.handleSignals ?? true);
     await this.#stopped;
     return this.stats;
