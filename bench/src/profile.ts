@@ -5,7 +5,8 @@
  *
  * Cases: enqueue, bulk, claim, batch (AsyncSQLiteQueue), runtime (worker at concurrency 10),
  * file-memory, file-local, file-zenfs (AsyncFileQueue enqueue+claim+complete, as `pnpm bench
- * file` measures it), file-runtime (worker at concurrency 10 on AsyncFileQueue + MemoryTarget).
+ * file` measures it), file-bulk (enqueueMany on MemoryTarget), file-batch (dequeueMany +
+ * completeMany on MemoryTarget), file-runtime (worker at concurrency 10 on AsyncFileQueue + MemoryTarget).
  */
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
@@ -81,6 +82,34 @@ const CASES: Record<string, (dir: string, n: number) => Promise<() => Promise<vo
   },
   async "file-memory"(_dir, n) {
     return cycle(new AsyncFileQueue({ target: new MemoryTarget({ name: "profile" }) }), n);
+  },
+  async "file-bulk"(_dir, n) {
+    const q = new AsyncFileQueue({ target: new MemoryTarget({ name: "profile-bulk" }) });
+    return async () => {
+      for (let i = 0; i < n; i += 1000) {
+        await q.enqueueMany(
+          Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+            name: "bench",
+            args: [i + j],
+          })),
+        );
+      }
+    };
+  },
+  async "file-batch"(_dir, n) {
+    const q = new AsyncFileQueue({ target: new MemoryTarget({ name: "profile-batch" }) });
+    for (let i = 0; i < n; i += 1000) {
+      await q.enqueueMany(
+        Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "bench", args: [i + j] })),
+      );
+    }
+    return async () => {
+      for (;;) {
+        const ts = await q.dequeueMany({ workerId: "w", limit: 100 });
+        if (ts.length === 0) break;
+        await q.completeMany(ts.map((t) => ({ id: t.id, workerId: "w" })));
+      }
+    };
   },
   async "file-local"(dir, n) {
     return cycle(new AsyncFileQueue({ baseDir: join(dir, "files") }), n);
