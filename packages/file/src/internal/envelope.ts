@@ -17,6 +17,13 @@ export interface Envelope {
   task: RawTask;
 }
 
+/**
+ * `base` of a file that takes the name of a missing pending file during a roll-forward
+ * (`TaskStore.rollForward`): never a version on any target (none starts with `~`), and its
+ * task is never pending, so nobody claims it and readers take it as stale.
+ */
+export const BLOCKED = "~blocked";
+
 /** `base` of a pending file that is the record itself (see {@link envelopeOf}). */
 const SELF = "";
 

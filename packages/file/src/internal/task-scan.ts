@@ -9,10 +9,10 @@ import {
 } from "@omniq/core";
 import { layout, parseTime17 } from "../layout.js";
 import { type ListEntry, type ListPage, listAll } from "../targets/storage-target.js";
-import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
+import { BLOCKED, checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { inLanes } from "./lanes.js";
 import { candidateOf } from "./pending-page.js";
-import type { TaskStore } from "./task-store.js";
+import { HALF_DONE_MS, halfDone, type TaskStore } from "./task-store.js";
 import { checkRawTask, parseIso, type RawTask, toTask } from "./task-record.js";
 
 /** Reads a listed file through the parsed-file cache (valid while its version matches). */
@@ -161,8 +161,6 @@ export async function purgeTasks(
   return deleted.filter(Boolean).length;
 }
 
-/** A lease left by an operation that died after leaving pending but before finishing. */
-const STUCK_INTENT_MS = 30_000;
 /**
  * How recent a claim's listing that found a queue's `pending/` empty must be for the sweep to
  * trust it instead of listing again. A lease made since then and already expired is found by
@@ -278,13 +276,25 @@ export async function findExpiredLeases(
       if (leaseUntil !== null && !held) store.state.leaseSeen.set(e.key, leaseUntil);
       else store.state.leaseSeen.delete(e.key);
       const expired = leaseUntil !== null && leaseUntil < now.getTime();
-      const stuck =
-        t.status !== "running" && Date.now() - Date.parse(t.updatedAt) > STUCK_INTENT_MS;
+      const stuck = t.status !== "running" && Date.now() - Date.parse(t.updatedAt) > HALF_DONE_MS;
       if (!expired && !stuck) continue;
       const rec = await store.readRecord(t.id);
       const orderKey = e.key.slice(prefix.length, -".json".length);
       if (!rec || rec.version !== env.base || rec.value.key !== orderKey) {
+        // Back to pending under a new key whose file the process doing it may have died
+        // before writing: this old file is the only trace of that, so it stays until the
+        // new file is there for sure. Right after the change it may be on its way (it and
+        // the deletion of this file follow within moments): a later sweep looks again.
+        const pending = rec?.value.status === "pending" ? rec : null;
+        if (pending && pending.value.key !== orderKey) {
+          if (!halfDone(pending.value)) continue;
+          await store.rollForward(pending);
+        }
         await store.target.delete(e.key, lease.version);
+        // A roll-forward that died after taking the name: its blocker was all that was left.
+        if (pending && pending.value.key === orderKey && env.base === BLOCKED) {
+          await store.rollForward(pending);
+        }
         continue;
       }
       if (expired) {

@@ -12,11 +12,10 @@ import {
   DELETE_BATCH,
   deleteKeys,
   type StorageTarget,
-  writeText,
   writeTextIfAbsent,
   writeTextIfVersion,
 } from "../targets/storage-target.js";
-import { checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
+import { BLOCKED, checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { type JsonStore, toBytes, type Versioned } from "./json-store.js";
 import { inLanes } from "./lanes.js";
 import { type Candidate, PendingPage } from "./pending-page.js";
@@ -60,6 +59,19 @@ export type Resolved =
   | ({ kind: "lease"; cached: boolean } & HeldTask);
 
 const EMPTY = toBytes({});
+
+/**
+ * How long after a change of a task's record a state that change left half-done may be taken
+ * as abandoned (its process died) and finished by another: a record gone to pending whose
+ * pending file is missing ({@link TaskStore.rollForward}), a lease file whose operation died
+ * after swapping it (the expired-lease sweep). A writer stalled longer than this between two
+ * requests of one operation could race the one finishing it.
+ */
+export const HALF_DONE_MS = 30_000;
+
+/** Whether the record's last change is old enough for {@link HALF_DONE_MS}. */
+export const halfDone = (raw: RawTask): boolean =>
+  Date.now() - Date.parse(raw.updatedAt) > HALF_DONE_MS;
 
 /**
  * A pending or lease file, `{base, task}` (an {@link Envelope}), around the task's JSON
@@ -176,8 +188,13 @@ export class TaskStore {
     return this.json.get(layout.task(id), checkRawTask);
   }
 
-  /** The task's current state, from the held-task cache when `useCache` and known. */
-  async resolve(id: string, useCache: boolean): Promise<Resolved | null> {
+  /**
+   * The task's current state, from the held-task cache when `useCache` and known. A pending
+   * task whose pending file is missing although its record changed more than
+   * {@link HALF_DONE_MS} ago (its enqueue, redrive or return to pending was cut off between the
+   * record and the file) is published again on the way ({@link rollForward}).
+   */
+  async resolve(id: string, useCache: boolean, heal = true): Promise<Resolved | null> {
     if (useCache) {
       const held = this.state.held.get(id);
       if (held) return { kind: "lease", cached: true, ...held };
@@ -214,8 +231,13 @@ export class TaskStore {
           claimedHere: false,
         };
       }
-      // A file of an older incarnation (its record moved on): never claimable again.
-      if (file) {
+      if (!file && heal && halfDone(raw) && (await this.rollForward(rec))) {
+        return this.resolve(id, false, false);
+      }
+      // A file of an older incarnation (its record moved on): never claimable again. A
+      // blocker is left to the roll-forward that wrote it (deleting it could let a slow
+      // original writer publish the file the roll-forward replaced).
+      if (file && file.value.base !== BLOCKED) {
         this.state.taken.set(fileKey, true);
         await this.target.delete(fileKey, file.version);
       }
@@ -263,10 +285,15 @@ export class TaskStore {
     return toTask(raw);
   }
 
-  /** Writes the pending file (and TTL marker) of a record just stored at `version`. */
+  /**
+   * Writes the pending file (and TTL marker) of a record just stored at `version`. The file is
+   * created only if absent: when it is there already, {@link rollForward} took the name (this
+   * process was slow enough for another to think it dead) and publishes the task itself.
+   */
   async #publishPending(raw: RawTask, version: string, json?: string): Promise<void> {
     const key = layout.pending(raw.queue, raw.key!);
     const pendingVersion = await this.#writePending(raw, key, version, json);
+    if (pendingVersion === null) return;
     if (raw.expiresAt) {
       await this.target.write(layout.ttl(raw.queue, Date.parse(raw.expiresAt), raw.id), EMPTY);
       this.state.ttlSeen.delete(raw.queue);
@@ -297,14 +324,56 @@ export class TaskStore {
    * file where the target has hard links (one directory entry, no new file: its version is
    * the record's), else the envelope `{base, task}` around the record's JSON.
    */
-  async #writePending(raw: RawTask, key: string, version: string, json?: string): Promise<string> {
+  async #writePending(
+    raw: RawTask,
+    key: string,
+    version: string,
+    json?: string,
+  ): Promise<string | null> {
     if (this.target.linkIfAbsent) {
       const v = await this.target.linkIfAbsent(layout.task(raw.id), key);
       if (v === version) return v;
       // The record changed in between (or the name was taken): write the envelope instead.
       if (v !== null) await this.target.delete(key, v);
     }
-    return writeText(this.target, key, envelopeText(version, json ?? JSON.stringify(raw)));
+    return writeTextIfAbsent(this.target, key, envelopeText(version, json ?? JSON.stringify(raw)));
+  }
+
+  /**
+   * Publishes the missing pending file of a task whose record went to pending (enqueue,
+   * redrive, retry, release, recovery) in a process that died before writing that file: the
+   * record and the file are two requests. The expired-lease sweep finds such a task through
+   * its old lease file, which stays until the record has moved on, and any read of the task
+   * (`get`, a re-enqueue of its id, `cancel`) finds it too; without this the task stayed
+   * `pending` for good and no claimer ever saw it. Callers wait until the record is
+   * {@link halfDone}. `true` when it published it.
+   *
+   * Safe against a stale `rec` and against an original writer that is merely slow: the
+   * missing name is first taken by a {@link BLOCKED} file (`writeIfAbsent`; every pending file
+   * is created only if absent, so the original writer can no longer publish it; if the name
+   * exists, there is nothing to do), then the record moves to a new incarnation by a
+   * compare-and-swap on the version read, which fails if the task moved on meanwhile (its file
+   * was published and claimed, say), and publishes that incarnation's file as every return to
+   * pending does. The blocker is left in place: deleting it at once would let a writer that
+   * is still on its way publish the old name (a second, stale pending file of the task, which
+   * a claimer would run). The sweep deletes it {@link HALF_DONE_MS} later.
+   */
+  async rollForward(rec: Versioned<RawTask>): Promise<boolean> {
+    const raw = rec.value;
+    if (raw.status !== "pending" || !raw.key) return false;
+    const key = layout.pending(raw.queue, raw.key);
+    const at = isoOf(new Date());
+    // Not claimable (not pending), never the record's version: readers skip it; its time
+    // tells the sweep when it may go.
+    const blocker = { ...raw, status: "cancelled" as const, updatedAt: at };
+    const taken = await writeTextIfAbsent(
+      this.target,
+      key,
+      envelopeText(BLOCKED, JSON.stringify(blocker)),
+    );
+    if (taken === null) return false;
+    this.state.taken.set(key, true);
+    return (await this.#commit({ ...raw, updatedAt: at }, rec.version)) !== null;
   }
 
   // ---- claim ----
