@@ -39,15 +39,19 @@ async function later<T>(ms: number, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** One memory store seen by two processes, a and b; either can be made to die. */
+function twoProcesses() {
+  const memory = new MemoryTarget({ name: uniqueName("roll") });
+  const aTarget = asAnotherProcess(new DyingTarget(memory), "a");
+  const bTarget = asAnotherProcess(new DyingTarget(memory), "b");
+  const a = new AsyncFileQueue({ target: aTarget, listCacheMs: 0 });
+  const b = new AsyncFileQueue({ target: bTarget, listCacheMs: 0 });
+  return { memory, aTarget, bTarget, a, b };
+}
+
 describe("roll-forward of a return to pending cut off half-way", () => {
   it("another process's lease sweep publishes the task again, and it is claimed and completed once", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("roll") });
-    const aTarget = asAnotherProcess(new DyingTarget(memory), "a");
-    const a = new AsyncFileQueue({ target: aTarget, listCacheMs: 0 });
-    const b = new AsyncFileQueue({
-      target: asAnotherProcess(new CountingTarget(memory), "b"),
-      listCacheMs: 0,
-    });
+    const { memory, aTarget, a, b } = twoProcesses();
     try {
       const task = await a.enqueue({ name: "t" });
       expect(await a.dequeue({ workerId: "wa", leaseMs: 100 })).toMatchObject({ id: task.id });
@@ -91,13 +95,7 @@ describe("roll-forward of a return to pending cut off half-way", () => {
   });
 
   it("an enqueue cut off between the record and the pending file is published by the next read of the task", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("roll") });
-    const aTarget = asAnotherProcess(new DyingTarget(memory), "a");
-    const a = new AsyncFileQueue({ target: aTarget, listCacheMs: 0 });
-    const b = new AsyncFileQueue({
-      target: asAnotherProcess(new CountingTarget(memory), "b"),
-      listCacheMs: 0,
-    });
+    const { aTarget, a, b } = twoProcesses();
     try {
       aTarget.dead = true;
       await expect(a.enqueue({ id: "cut-off", name: "t" })).rejects.toThrow("process killed");
@@ -121,11 +119,7 @@ describe("roll-forward of a return to pending cut off half-way", () => {
   });
 
   it("a roll-forward cut off after taking the name leaves a blocker that the sweep clears, publishing the task", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("roll") });
-    const aTarget = asAnotherProcess(new DyingTarget(memory), "a");
-    const a = new AsyncFileQueue({ target: aTarget, listCacheMs: 0 });
-    const bTarget = asAnotherProcess(new DyingTarget(memory), "b");
-    const b = new AsyncFileQueue({ target: bTarget, listCacheMs: 0 });
+    const { memory, aTarget, bTarget, a, b } = twoProcesses();
     const c = new AsyncFileQueue({
       target: asAnotherProcess(new CountingTarget(memory), "c"),
       listCacheMs: 0,
@@ -158,10 +152,7 @@ describe("roll-forward of a return to pending cut off half-way", () => {
   });
 
   it("does nothing when the pending file is there (the usual case: a recovery not yet cleaned up)", async () => {
-    const memory = new MemoryTarget({ name: uniqueName("roll") });
-    const a = new AsyncFileQueue({ target: asAnotherProcess(new CountingTarget(memory), "a") });
-    const bTarget = asAnotherProcess(new CountingTarget(memory), "b");
-    const b = new AsyncFileQueue({ target: bTarget, listCacheMs: 0 });
+    const { bTarget, a, b } = twoProcesses();
     try {
       const task = await a.enqueue({ name: "t" });
       await a.dequeue({ workerId: "wa", leaseMs: 30_000 });
