@@ -5,7 +5,7 @@
  * overwrites, deletes and reads, long enough for many evictions and table rehashes.
  */
 import { describe, expect, it } from "vitest";
-import { BoundedMap } from "../src/internal/store-state.js";
+import { BoundedMap } from "../src/internal/bounded-map.js";
 
 describe("BoundedMap", () => {
   it("holds at most max entries and forgets exactly the oldest inserted", () => {

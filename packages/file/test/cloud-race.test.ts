@@ -16,19 +16,16 @@
  * claimed and completed 10 per call, has the claims and completions of one call in flight
  * together (`requestConcurrency`) while 4 processes contend for the same tasks.
  */
-import { BlobServiceClient } from "@azure/storage-blob";
 import { type ClaimRaceResult, runClaimRace } from "@omniq/core/testing";
-import {
-  type AzuriteServer,
-  type GcsServer,
-  type S3Server,
-  startAzurite,
-  startGcs,
-  startS3,
-} from "@omniq/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTargetUrl } from "../src/index.js";
 import { createTarget } from "../src/targets/create-target.js";
+import {
+  type CloudKind,
+  type CloudServers,
+  type CloudWhere,
+  startCloudServers,
+} from "./cloud-servers.js";
 
 const BUCKET = "omniq-cloud-race";
 const FULL = 2000;
@@ -40,33 +37,24 @@ const BATCH = Number(process.env.OMNIQ_CLOUD_RACE_BATCH ?? 1);
 const timeoutOf = (tasks: number): number => 60_000 + tasks * 300;
 const factoryModule = new URL("./fixtures/cloud-factory.mjs", import.meta.url).href;
 
-let s3: S3Server;
-let azurite: AzuriteServer;
-let gcs: GcsServer;
+let servers: CloudServers | undefined;
 
 beforeAll(async () => {
-  [s3, azurite, gcs] = await Promise.all([startS3(), startAzurite(), startGcs()]);
-  await Promise.all([
-    s3.bucket(BUCKET),
-    gcs.bucket(BUCKET),
-    BlobServiceClient.fromConnectionString(azurite.connectionString)
-      .getContainerClient(BUCKET)
-      .create(),
-  ]);
+  servers = await startCloudServers(BUCKET);
 });
 
 afterAll(async () => {
-  await Promise.all([s3?.stop(), azurite?.stop(), gcs?.stop()]);
+  await servers?.stop();
 });
 
-const prefix = (kind: string) => `race-${kind}-${process.pid}-${Date.now().toString(36)}`;
-
-type Where = { url: string; storageOptions: Record<string, unknown> };
+/** A fresh location on `kind`'s server for one race (`label` defaults to the kind). */
+const whereOf = (kind: CloudKind, label: string = kind): CloudWhere =>
+  servers!.where(kind, `race-${label}-${process.pid}-${Date.now().toString(36)}`);
 
 /** Races PROCESSES processes for `sizeOf(kind)` tasks on `where`: each ran exactly once. */
 async function race(
-  kind: "s3" | "azure" | "gcs",
-  where: Where,
+  kind: CloudKind,
+  where: CloudWhere,
   { tasks = sizeOf(kind), batch = BATCH }: { tasks?: number; batch?: number } = {},
 ): Promise<void> {
   const r = await runClaimRace({
@@ -106,15 +94,7 @@ describe(`cross-process claim race on the cloud targets (${PROCESSES} processes)
   it(
     `S3, ${sizeOf("s3")} tasks: every task claimed and completed exactly once`,
     async () => {
-      await race("s3", {
-        url: `s3://${BUCKET}/${prefix("s3")}`,
-        storageOptions: {
-          endpoint: s3.endpoint,
-          region: s3.region,
-          forcePathStyle: true,
-          credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-        },
-      });
+      await race("s3", whereOf("s3"));
     },
     timeoutOf(sizeOf("s3")) + 60_000,
   );
@@ -122,10 +102,7 @@ describe(`cross-process claim race on the cloud targets (${PROCESSES} processes)
   it(
     `Azure, ${sizeOf("azure")} tasks: every task claimed and completed exactly once`,
     async () => {
-      await race("azure", {
-        url: `azure://${BUCKET}/${prefix("azure")}`,
-        storageOptions: { connectionString: azurite.connectionString },
-      });
+      await race("azure", whereOf("azure"));
     },
     timeoutOf(sizeOf("azure")) + 60_000,
   );
@@ -133,10 +110,7 @@ describe(`cross-process claim race on the cloud targets (${PROCESSES} processes)
   it(
     `GCS, ${sizeOf("gcs")} tasks: every task claimed and completed exactly once`,
     async () => {
-      await race("gcs", {
-        url: `gs://${BUCKET}/${prefix("gcs")}`,
-        storageOptions: { apiEndpoint: gcs.apiEndpoint, projectId: gcs.projectId },
-      });
+      await race("gcs", whereOf("gcs"));
     },
     timeoutOf(sizeOf("gcs")) + 60_000,
   );
@@ -144,14 +118,7 @@ describe(`cross-process claim race on the cloud targets (${PROCESSES} processes)
   it(
     "GCS, 1000 tasks claimed in batches of 10 (claims of one call in flight together): exactly once",
     async () => {
-      await race(
-        "gcs",
-        {
-          url: `gs://${BUCKET}/${prefix("gcs-batch")}`,
-          storageOptions: { apiEndpoint: gcs.apiEndpoint, projectId: gcs.projectId },
-        },
-        { tasks: 1000, batch: 10 },
-      );
+      await race("gcs", whereOf("gcs", "gcs-batch"), { tasks: 1000, batch: 10 });
     },
     timeoutOf(1000) + 60_000,
   );

@@ -12,7 +12,7 @@ import { type ListEntry, type ListPage, listAll } from "../targets/storage-targe
 import { BLOCKED, checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
 import { inLanes } from "./lanes.js";
 import { candidateOf } from "./pending-page.js";
-import { HALF_DONE_MS, halfDone, type TaskStore } from "./task-store.js";
+import { halfDone, type TaskStore } from "./task-store.js";
 import { checkRawTask, parseIso, type RawTask, toTask } from "./task-record.js";
 
 /** Reads a listed file through the parsed-file cache (valid while its version matches). */
@@ -276,7 +276,7 @@ export async function findExpiredLeases(
       if (leaseUntil !== null && !held) store.state.leaseSeen.set(e.key, leaseUntil);
       else store.state.leaseSeen.delete(e.key);
       const expired = leaseUntil !== null && leaseUntil < now.getTime();
-      const stuck = t.status !== "running" && Date.now() - Date.parse(t.updatedAt) > HALF_DONE_MS;
+      const stuck = t.status !== "running" && halfDone(t);
       if (!expired && !stuck) continue;
       const rec = await store.readRecord(t.id);
       const orderKey = e.key.slice(prefix.length, -".json".length);

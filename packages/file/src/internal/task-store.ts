@@ -67,7 +67,7 @@ const EMPTY = toBytes({});
  * after swapping it (the expired-lease sweep). A writer stalled longer than this between two
  * requests of one operation could race the one finishing it.
  */
-export const HALF_DONE_MS = 30_000;
+const HALF_DONE_MS = 30_000;
 
 /** Whether the record's last change is old enough for {@link HALF_DONE_MS}. */
 export const halfDone = (raw: RawTask): boolean =>

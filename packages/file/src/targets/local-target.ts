@@ -21,6 +21,7 @@ import { mkdir, open, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { ClosedError, ValidationError } from "@omniq/core";
+import { BoundedMap } from "../internal/bounded-map.js";
 import { assertValidKey, assertValidPrefix, isValidKey } from "./keys.js";
 import { isTransientFsError, retryTransient } from "./retry.js";
 import type {
@@ -134,9 +135,10 @@ export class LocalTarget implements StorageTarget {
   #free: string[] = [];
   #freeHead = 0;
   /** Absolute key path → this process's pool name for the same inode (see {@link SHADOW_MAX}). */
-  readonly #shadow = new Map<string, Shadow>();
-  /** Walks `#shadow` in insertion order, across calls: its next key is the oldest. */
-  #shadowOldest: Iterator<string> | undefined;
+  readonly #shadow = new BoundedMap<string, Shadow>(SHADOW_MAX, (_path, gone) => {
+    // The key keeps its file; only the second name goes.
+    unlinkIfPresent(gone.pool);
+  });
   #poolDirMade = false;
   #refill: Promise<void> | undefined;
   /** Staged writes since the last refill started. */
@@ -220,24 +222,7 @@ export class LocalTarget implements StorageTarget {
 
   /** Notes that `pool` is a second name of the file just published at `path`. */
   #shadowSet(path: string, pool: string, ino: bigint): void {
-    const shadow = this.#shadow;
-    if (shadow.size >= SHADOW_MAX && !shadow.has(path)) {
-      // The oldest key, from an iterator kept across calls (a new `keys()` would walk every
-      // hole V8 keeps for deleted entries, ~2 µs a call at this size; see BoundedMap).
-      this.#shadowOldest ??= shadow.keys();
-      let next = this.#shadowOldest.next();
-      if (next.done) {
-        this.#shadowOldest = shadow.keys();
-        next = this.#shadowOldest.next();
-      }
-      if (!next.done) {
-        const gone = shadow.get(next.value)!;
-        shadow.delete(next.value);
-        // The key keeps its file; only the second name goes.
-        unlinkIfPresent(gone.pool);
-      }
-    }
-    shadow.set(path, { pool, ino });
+    this.#shadow.set(path, { pool, ino });
   }
 
   /**
@@ -682,7 +667,6 @@ export class LocalTarget implements StorageTarget {
     this.#freeHead = 0;
     for (const shadow of this.#shadow.values()) free.push(shadow.pool);
     this.#shadow.clear();
-    this.#shadowOldest = undefined;
     const one = async (): Promise<void> => {
       for (let path = free.pop(); path !== undefined; path = free.pop()) {
         await unlink(path).catch(() => undefined);
