@@ -203,7 +203,9 @@ describe("file queue on local disk: pending files as hard links of the record", 
     const t = await q.enqueue({ name: "n", args: [1] });
     const target = q.target as LocalTarget;
     const pendingDir = join(dir, "queues", "default", "pending");
-    const [name] = readdirSync(pendingDir).filter((n) => !n.startsWith("."));
+    const [name] = readdirSync(pendingDir, { recursive: true, encoding: "utf8" }).filter((n) =>
+      n.endsWith(".json"),
+    );
     const record = join(dir, ...layout.task(t.id).split("/"));
     expect(statSync(join(pendingDir, name!)).ino).toBe(statSync(record).ino);
     expect(target.kind).toBe("local");

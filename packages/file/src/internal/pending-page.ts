@@ -1,4 +1,4 @@
-import { bandOf, parseOrderKey } from "../layout.js";
+import { bandOf, orderKeyOf, parseOrderKey } from "../layout.js";
 import type { StorageTarget } from "../targets/storage-target.js";
 
 /** A pending file seen in a listing, with what its name tells. */
@@ -16,8 +16,8 @@ export interface Candidate {
 
 /** Reads a candidate from a pending file's key; `null` for names that are not order keys. */
 export function candidateOf(prefix: string, key: string, version?: string): Candidate | null {
-  if (!key.startsWith(prefix) || !key.endsWith(".json")) return null;
-  const orderKey = key.slice(prefix.length, -5);
+  const orderKey = orderKeyOf(prefix, key);
+  if (orderKey === null) return null;
   const p = parseOrderKey(orderKey);
   if (!p) return null;
   return {

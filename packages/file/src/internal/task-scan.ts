@@ -235,8 +235,9 @@ export async function findExpiredLeases(
     for (const e of await sweepPages(store, queue, prefix)) {
       if (out.length >= limit) return out;
       const c = candidateOf(prefix, e.key, e.version);
-      // Not due yet: never claimed (claims take due tasks only).
-      if (c && c.runAt > Math.max(nowMs, now.getTime())) continue;
+      // Not a pending file's name (claims never take it, so it holds no lease), or not due
+      // yet: never claimed (claims take due tasks only).
+      if (!c || c.runAt > Math.max(nowMs, now.getTime())) continue;
       const known = store.state.bodies.get(e.key);
       if (known && e.version !== undefined && known.version === e.version) continue;
       // Finished here and about to be deleted, or deleted since the listing: nothing to recover.
@@ -247,13 +248,13 @@ export async function findExpiredLeases(
       if (seen !== undefined && seen > now.getTime()) continue;
       // A lease this process holds (claimed here, running or claimed ahead by a worker) is
       // known as it was written: no read. Workers hold many at once when they claim ahead.
-      const held = c ? store.state.held.get(c.id) : undefined;
+      const held = store.state.held.get(c.id);
       // One it holds until later than now, by its own account, is not read whatever version
       // the listing saw (the listing may predate the claim or a heartbeat): nobody can have
       // taken it over before it ran out.
       if (
         held &&
-        held.orderKey === c?.orderKey &&
+        held.orderKey === c.orderKey &&
         held.raw.leaseUntil !== null &&
         parseIso(held.raw.leaseUntil) > now.getTime()
       ) {
@@ -263,7 +264,7 @@ export async function findExpiredLeases(
         held &&
         e.version !== undefined &&
         held.leaseVersion === e.version &&
-        held.orderKey === c?.orderKey
+        held.orderKey === c.orderKey
           ? { value: { base: held.base, task: held.raw }, version: held.leaseVersion }
           : await readCached<Envelope>(store, e, checkEnvelope);
       if (!lease) continue;
@@ -279,7 +280,7 @@ export async function findExpiredLeases(
       const stuck = t.status !== "running" && halfDone(t);
       if (!expired && !stuck) continue;
       const rec = await store.readRecord(t.id);
-      const orderKey = e.key.slice(prefix.length, -".json".length);
+      const orderKey = c.orderKey;
       if (!rec || rec.version !== env.base || rec.value.key !== orderKey) {
         // Back to pending under a new key whose file the process doing it may have died
         // before writing: this old file is the only trace of that, so it stays until the

@@ -11,6 +11,7 @@ import {
   readdirSync,
   readSync,
   renameSync,
+  rmdirSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -185,13 +186,16 @@ export class LocalTarget implements StorageTarget {
 
   /** Runs `fn`; when it fails because the parent directory of `path` is missing, creates it and runs it again. */
   #inDir<T>(path: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      if (code(err) !== "ENOENT") throw err;
-      this.#dirs.delete(dirname(path));
-      this.#ensureDir(dirname(path));
-      return fn();
+    // A listing removes the empty directories it meets (see `#walk`), so one may go between
+    // our `mkdir` and `fn`: a few more tries.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn();
+      } catch (err) {
+        if (code(err) !== "ENOENT" || attempt >= 4) throw err;
+        this.#dirs.delete(dirname(path));
+        this.#ensureDir(dirname(path));
+      }
     }
   }
 
@@ -603,7 +607,7 @@ export class LocalTarget implements StorageTarget {
       const namePrefix = prefix.slice(slash + 1);
       const dir = dirKey === "" ? this.baseDir : this.pathOf(dirKey.slice(0, -1));
       const keys: string[] = [];
-      const more = this.#walk(dir, dirKey, namePrefix, after, limit + 1, keys);
+      const more = this.#walk(dir, dirKey, namePrefix, after, limit + 1, keys, false) === FULL;
       const page = more || keys.length > limit ? keys.slice(0, limit) : keys;
       const entries = page.map((key) => {
         if (!options.versions) return { key };
@@ -618,7 +622,15 @@ export class LocalTarget implements StorageTarget {
     });
   }
 
-  /** Collects keys in lexicographic order; returns true once `max` are collected. */
+  /**
+   * Collects keys in lexicographic order; returns `FULL` once `max` are collected. An empty
+   * subdirectory met on the way is removed (`REMOVED`; so is one whose subdirectories all
+   * were) (object stores have no directories; pending
+   * files sit in time-bucket directories that empty as their tasks finish, and a listing
+   * would otherwise read every emptied one before the first task). Removing is safe against
+   * a writer putting a file there at the same moment: `rmdir` fails on a directory that is
+   * not empty, and a writer that finds its directory gone creates it again (`#inDir`).
+   */
   #walk(
     dir: string,
     rel: string,
@@ -626,15 +638,19 @@ export class LocalTarget implements StorageTarget {
     after: string | undefined,
     max: number,
     out: string[],
-  ): boolean {
+    sub: boolean,
+  ): Walked {
     let dirents: Dirent[];
     try {
       dirents = readdirSync(dir, { withFileTypes: true });
     } catch (err) {
-      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
+      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return PASSED;
       throw err;
     }
+    if (sub && dirents.length === 0) return this.#removeDir(dir);
     const items: { name: string; sortKey: string; isDir: boolean }[] = [];
+    // Subdirectories of this one that the walk removed (it emptied when they did).
+    let removed = 0;
     for (const d of dirents) {
       const name = d.name;
       if (name.charCodeAt(0) === 46 /* "." */ || !name.startsWith(namePrefix)) continue;
@@ -646,15 +662,28 @@ export class LocalTarget implements StorageTarget {
       const key = rel + it.sortKey;
       if (it.isDir) {
         if (after !== undefined && key < after && !after.startsWith(key)) continue;
-        if (this.#walk(join(dir, it.name), key, "", after, max, out)) return true;
+        const r = this.#walk(join(dir, it.name), key, "", after, max, out, true);
+        if (r === FULL) return FULL;
+        if (r === REMOVED) removed++;
         continue;
       }
       if (after !== undefined && key <= after) continue;
       if (!isValidKey(key)) continue;
       out.push(key);
-      if (out.length >= max) return true;
+      if (out.length >= max) return FULL;
     }
-    return false;
+    return sub && removed > 0 && removed === dirents.length ? this.#removeDir(dir) : PASSED;
+  }
+
+  /** Removes an empty directory (best effort: one that is not empty, or gone, stays as is). */
+  #removeDir(dir: string): Walked {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return PASSED;
+    }
+    this.#dirs.delete(dir);
+    return REMOVED;
   }
 
   async close(): Promise<void> {
@@ -675,6 +704,12 @@ export class LocalTarget implements StorageTarget {
     await Promise.all(Array.from({ length: 16 }, one));
   }
 }
+
+/** What `#walk` did: collected `max` keys, passed the directory, or passed and removed it. */
+type Walked = 0 | 1 | 2;
+const PASSED: Walked = 0;
+const FULL: Walked = 1;
+const REMOVED: Walked = 2;
 
 function unlinkIfPresent(path: string): boolean {
   try {

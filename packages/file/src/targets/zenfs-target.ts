@@ -22,6 +22,11 @@ export interface ZenFsPromises {
   readdir(path: string): Promise<string[]>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   stat(path: string): Promise<{ isDirectory(): boolean }>;
+  /**
+   * When present, listings remove the empty directories they meet (pending files sit in
+   * time-bucket directories that empty as their tasks finish).
+   */
+  rmdir?(path: string): Promise<void>;
 }
 
 export interface ZenFsTargetOptions {
@@ -131,14 +136,16 @@ export class ZenFsTarget implements StorageTarget {
   }
 
   async #writeRaw(path: string, data: Uint8Array): Promise<string> {
-    try {
-      await this.#fs.writeFile(path, data);
-    } catch (err) {
-      if (!missing(err)) throw err;
-      await this.#fs.mkdir(posix.dirname(path), { recursive: true });
-      await this.#fs.writeFile(path, data);
+    // A listing removes empty directories, so one may go between `mkdir` and the write.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#fs.writeFile(path, data);
+        return hashVersion(data);
+      } catch (err) {
+        if (!missing(err) || attempt >= 4) throw err;
+        await this.#fs.mkdir(posix.dirname(path), { recursive: true });
+      }
     }
-    return hashVersion(data);
   }
 
   read(key: string): Promise<StoredObject | null> {
@@ -221,6 +228,7 @@ export class ZenFsTarget implements StorageTarget {
     after: string | undefined,
     max: number,
     out: string[],
+    sub = false,
   ): Promise<boolean> {
     let names: string[];
     try {
@@ -228,6 +236,12 @@ export class ZenFsTarget implements StorageTarget {
     } catch (err) {
       if (missing(err)) return false;
       throw err;
+    }
+    if (sub && names.length === 0 && this.#fs.rmdir) {
+      // An emptied subdirectory (see `ZenFsPromises.rmdir`); fails harmlessly when a file
+      // arrived meanwhile.
+      await this.#fs.rmdir(dir).catch(() => undefined);
+      return false;
     }
     const items: { name: string; sortKey: string; isDir: boolean }[] = [];
     for (const name of names) {
@@ -240,7 +254,9 @@ export class ZenFsTarget implements StorageTarget {
       const key = rel + it.sortKey;
       if (it.isDir) {
         if (after !== undefined && key < after && !after.startsWith(key)) continue;
-        if (await this.#walk(posix.join(dir, it.name), key, "", after, max, out)) return true;
+        if (await this.#walk(posix.join(dir, it.name), key, "", after, max, out, true)) {
+          return true;
+        }
         continue;
       }
       if ((after !== undefined && key <= after) || !isValidKey(key)) continue;
