@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { TaskQueue } from "@omniq/core";
 import type { StorageTarget } from "@omniq/file";
 import { errorMessage, Suite } from "../harness.js";
@@ -45,6 +46,8 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
       "expired-lease sweep on a queue with a backlog, by a process that did not enqueue: list requests per sweep",
     sweepMs:
       "expired-lease sweep on a queue with a backlog, by a process that did not enqueue: time per sweep",
+    backlog:
+      "a long queue on local disk: AsyncOmniQ worker, concurrency 10, draining a backlog enqueued in bulk",
   };
   const spec = (group: string, impl: string, note?: string) => ({
     group,
@@ -150,6 +153,25 @@ export async function fileSuite(options: FileSuiteOptions): Promise<Suite> {
       if (run === 0) await withQueue(c.open, (q) => workerDrain(core, q, Math.max(50, c.n / 10)));
       return withQueue(c.open, (q) => workerDrain(core, q, c.n));
     });
+  }
+  // ---- a long queue on local disk: what listing it costs a worker (tmpfs where there is
+  // one, so that the figure is the listing's, not this disk's file-creation cost)
+  const nBacklog = Math.max(2000, Math.round(50_000 * options.scale));
+  const backlogDir = shmDir ?? dir;
+  const backlogNote = `${nBacklog.toLocaleString("en-US")} tasks, LocalTarget in ${shmDir ? "/dev/shm" : "a temp dir"}; one run`;
+  const backlog = await withQueue(
+    async () => new file.AsyncFileQueue({ baseDir: join(backlogDir, `backlog-${seq++}`) }),
+    (q) => drainWithLoopDelay(core, q, nBacklog),
+  );
+  for (const [impl, unit, better, value] of [
+    ["throughput", "tasks/s", "higher", backlog.tasksPerSec],
+    ["event-loop delay p99 during the drain", "ms", "lower", backlog.p99Ms],
+    ["event-loop delay max during the drain", "ms", "lower", backlog.maxMs],
+  ] as const) {
+    await suite.run(
+      { group: groups.backlog, impl, unit, better, runs: 1, note: backlogNote },
+      async () => value,
+    );
   }
   // ---- worker throughput where each request waits a round trip, as on a real object store
   const nLatency = Math.max(200, Math.round(1000 * options.scale));
@@ -340,6 +362,40 @@ async function workerDrain(core: CoreModule, queue: TaskQueue, n: number): Promi
     return (n / (await noopDrainMs(omniq, n, 10, 600_000))) * 1000;
   } finally {
     await omniq.close(); // closes the queue too (`withQueue` closing it again is a no-op)
+  }
+}
+
+/**
+ * {@link workerDrain} with the event loop's delay sampled meanwhile (a listing that reads a
+ * whole directory blocks it: a worker's handlers, timers and heartbeats wait that long).
+ */
+async function drainWithLoopDelay(
+  core: CoreModule,
+  queue: TaskQueue,
+  n: number,
+): Promise<{ tasksPerSec: number; p99Ms: number; maxMs: number }> {
+  const omniq = new core.AsyncOmniQ({ queue });
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  try {
+    omniq.task("noop", () => {});
+    for (let i = 0; i < n; i += 1000) {
+      await omniq.enqueueMany(
+        Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", args: [i + j] })),
+      );
+    }
+    delay.enable();
+    const t0 = performance.now();
+    const stats = await omniq.worker({ concurrency: 10 }).runUntilIdle({ timeoutMs: 600_000 });
+    const ms = performance.now() - t0;
+    delay.disable();
+    if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
+    return {
+      tasksPerSec: (n / ms) * 1000,
+      p99Ms: delay.percentile(99) / 1e6,
+      maxMs: delay.max / 1e6,
+    };
+  } finally {
+    await omniq.close();
   }
 }
 
