@@ -32,8 +32,8 @@ describe("corrupt and partial JSON files", () => {
       // A half-written pending file (as if a writer died mid-write without the temp-file step).
       const pendingDir = join(baseDir, "queues", "default", "pending");
       // Pending files sit two time-bucket directories down: `<A>/<B>/<order key>.json`.
-      const pendingFile = readdirSync(pendingDir, { recursive: true, encoding: "utf8" }).find(
-        (f) => f.endsWith("!bad-pending.json"),
+      const pendingFile = readdirSync(pendingDir, { recursive: true, encoding: "utf8" }).find((f) =>
+        f.endsWith("!bad-pending.json"),
       )!;
       writeFileSync(join(pendingDir, pendingFile), '{"base":"1","task":{"id":"bad-pe');
       writeFileSync(join(baseDir, "tasks", "bad-record.json"), "not json at all");

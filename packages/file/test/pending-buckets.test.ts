@@ -4,13 +4,17 @@
  * directories of a long queue on local disk, and listings remove the directories that
  * emptied.
  */
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { layout, newSeq, orderKey, orderKeyOf, parseOrderKey } from "../src/layout.js";
 import { AsyncFileQueue, LocalTarget } from "../src/index.js";
 import { tempDir } from "./helpers.js";
 
+const execFileAsync = promisify(execFile);
 const bytes = (s: string) => new TextEncoder().encode(s);
 const prefix = layout.pendingPrefix("q");
 
@@ -105,10 +109,41 @@ describe("pending files in time-bucket directories", () => {
         t = await queue.dequeue({ workerId: "w" });
       }
       expect(done).toBe(30);
-      // The last dequeue's listing found nothing and removed what had emptied.
+      // A listing now (one in the same millisecond as the last may be skipped as fresh)
+      // finds nothing and removes what had emptied.
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await queue.dequeue({ workerId: "w" })).toBeNull();
       expect(readdirSync(pendingDir).filter((n) => !n.startsWith("."))).toEqual([]);
     } finally {
       await queue.close();
     }
   });
+});
+
+describe("directories removed by listings while other processes write into them", () => {
+  it("4 OS processes writing, swapping and deleting keys in 4 directories that each one's listings remove: no step fails", async () => {
+    const baseDir = tempDir("churn");
+    const worker = fileURLToPath(new URL("./fixtures/dir-churn-worker.mjs", import.meta.url));
+    const rounds = 1500;
+    const runs = Array.from({ length: 4 }, (_, i) =>
+      execFileAsync(process.execPath, [worker, JSON.stringify({ baseDir, name: `p${i}`, rounds })]),
+    );
+    const outs = (await Promise.all(runs)).map(
+      (r) => JSON.parse(r.stdout) as { rounds: number; dirGone: number },
+    );
+    expect(outs.map((o) => o.rounds)).toEqual([rounds, rounds, rounds, rounds]);
+    const gone = outs.reduce((n, o) => n + o.dirGone, 0);
+    console.log(
+      `dir churn: 4 × ${rounds} rounds; a write found its directory removed ${gone} times`,
+    );
+    // The race was really run: writers met directories a listing had just removed.
+    expect(gone).toBeGreaterThan(0);
+    const target = new LocalTarget({ baseDir });
+    try {
+      expect((await target.list({ prefix: "churn/" })).entries).toEqual([]);
+      expect(readdirSync(join(baseDir, "churn"))).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
 });

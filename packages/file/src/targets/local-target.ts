@@ -186,15 +186,23 @@ export class LocalTarget implements StorageTarget {
 
   /** Runs `fn`; when it fails because the parent directory of `path` is missing, creates it and runs it again. */
   #inDir<T>(path: string, fn: () => T): T {
-    // A listing removes the empty directories it meets (see `#walk`), so one may go between
-    // our `mkdir` and `fn`: a few more tries.
+    // Listings (of any process) remove the empty directories they meet (see `#walk`), so the
+    // directory may go again between our `mkdir` and `fn`, or during the `mkdir` itself (a
+    // recursive `mkdir` that finds the directory there `stat`s it, and fails with ENOENT when
+    // it went in between): a few more tries. `test/pending-buckets.test.ts` races four
+    // processes on this.
+    const dir = dirname(path);
     for (let attempt = 0; ; attempt++) {
       try {
         return fn();
       } catch (err) {
-        if (code(err) !== "ENOENT" || attempt >= 4) throw err;
-        this.#dirs.delete(dirname(path));
-        this.#ensureDir(dirname(path));
+        if (code(err) !== "ENOENT" || attempt >= 9) throw err;
+      }
+      this.#dirs.delete(dir);
+      try {
+        this.#ensureDir(dir);
+      } catch (err) {
+        if (code(err) !== "ENOENT") throw err;
       }
     }
   }

@@ -142,8 +142,10 @@ export class ZenFsTarget implements StorageTarget {
         await this.#fs.writeFile(path, data);
         return hashVersion(data);
       } catch (err) {
-        if (!missing(err) || attempt >= 4) throw err;
-        await this.#fs.mkdir(posix.dirname(path), { recursive: true });
+        if (!missing(err) || attempt >= 9) throw err;
+        await this.#fs.mkdir(posix.dirname(path), { recursive: true }).catch((e: unknown) => {
+          if (!missing(e)) throw e;
+        });
       }
     }
   }
