@@ -200,6 +200,50 @@ describe("worker lifecycle", () => {
     expect((await h.result({ waitMs: 0 })).value).toBe("kept");
   });
 
+  it("does not start a claimed-ahead task whose lease ran out while the process stalled: it gives it back and runs it on a fresh lease", async () => {
+    const omniq = make();
+    const leaseMs = 300;
+    const starts: Array<{ at: number; leaseUntil: number }> = [];
+    omniq.task("quick", () => {});
+    omniq.task("stall", () => {
+      // Blocks the event loop past the lease of the task claimed with it: no renewal runs.
+      const end = Date.now() + 2 * leaseMs;
+      while (Date.now() < end) {}
+    });
+    omniq.task("victim", (ctx?: TaskContext) => {
+      starts.push({ at: Date.now(), leaseUntil: ctx!.task.leaseUntil?.getTime() ?? 0 });
+    });
+    // Quick tasks first, so that the worker knows its handlers are fast and claims ahead.
+    for (let i = 0; i < 5; i++) await omniq.enqueue("quick");
+    // Due together a moment later: claimed in one batch, the victim waiting behind the stall.
+    const at = new Date(Date.now() + 150);
+    await omniq.enqueue("stall", [], { runAt: at });
+    const victim = await omniq.enqueue("victim", [], { runAt: at, priority: -1 });
+    // No maintenance sweep meanwhile: recovering the expired lease first is fine too, but
+    // would make the counts below depend on which came first.
+    const worker = omniq.worker({
+      ...FAST,
+      maintenanceMs: 60_000,
+      concurrency: 1,
+      prefetch: 10,
+      leaseMs,
+    });
+    await worker.start();
+    for (let i = 0; i < 200 && (await omniq.queue.get(victim.id))?.status !== "success"; i++) {
+      await sleep(10);
+    }
+    await worker.stop();
+    expect((await omniq.queue.get(victim.id))?.status).toBe("success");
+    // It ran once, and on a lease that still held when it started.
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.at).toBeLessThan(starts[0]!.leaseUntil);
+    // Given back without using an attempt.
+    expect({
+      released: worker.stats.released,
+      attempts: (await omniq.queue.get(victim.id))?.attempts,
+    }).toEqual({ released: 1, attempts: 1 });
+  });
+
   it("recovers the task of a worker that died, and records lease_recovered", async () => {
     const events = new AsyncMemoryEventStorage();
     const queue = new AsyncMemoryQueue();

@@ -44,10 +44,18 @@ export class Attempt {
   #settling = false;
   #renewing = false;
   #startedAt = new Date();
+  /**
+   * Until when this worker surely holds the lease (ms): the claim's `leaseUntil`, moved on
+   * by each renewal that came back before it (a renewal that comes back later may have
+   * landed after another worker took the task over: on the file backend a heartbeat swaps
+   * the lease file, which can outlive a takeover for a moment, so it is not trusted).
+   */
+  #heldUntil: number;
 
   constructor(task: Task, rt: WorkerRuntime) {
     this.task = task;
     this.#rt = rt;
+    this.#heldUntil = task.leaseUntil?.getTime() ?? Number.POSITIVE_INFINITY;
     if (rt.recorder.enabled) {
       this.#record(ATTEMPT_EVENTS.claimed, { leaseUntil: task.leaseUntil?.toISOString() ?? null });
     }
@@ -99,6 +107,20 @@ export class Attempt {
       this.#settling = true;
       onHandlerDone();
       await this.#settle({ aborted: this.#abortKind });
+      return;
+    }
+    if (Date.now() > this.#heldUntil - this.#rt.leaseMs / 10) {
+      // Claimed ahead, and the lease ran out (or nearly) while it waited: the process stalled
+      // past its renewals. Another worker may have taken the task over already, so running it
+      // now could run it twice at once. It goes back to the queue instead (a guarded release:
+      // a no-op when it was taken over), without using an attempt.
+      this.#rt.logger.warn(
+        { taskId: task.id, leaseUntil: new Date(this.#heldUntil).toISOString() },
+        "omniq: the lease of a claimed-ahead task ran out before it could start; giving it back",
+      );
+      this.#settling = true;
+      onHandlerDone();
+      await this.#settle({ aborted: "stopping" });
       return;
     }
     this.#startedAt = new Date();
@@ -172,7 +194,9 @@ export class Attempt {
     if (this.#renewing || this.#settling) return;
     this.#renewing = true;
     try {
+      const sent = Date.now();
       await this.#rt.queue.heartbeat(this.task.id, this.#rt.workerId, this.#rt.leaseMs);
+      if (Date.now() < this.#heldUntil) this.#heldUntil = sent + this.#rt.leaseMs;
     } catch (err) {
       if (isLost(err)) this.abort("lease_lost");
       else
