@@ -244,6 +244,48 @@ describe("worker lifecycle", () => {
     }).toEqual({ released: 1, attempts: 1 });
   });
 
+  it("starts a claimed-ahead task whose renewals came back late when the store shows the lease still held", async () => {
+    // Every renewal lands at once but its answer takes 1 s (a slow network): the worker cannot
+    // count on it, so before starting the task waiting behind a long one it reads the task.
+    class SlowAnswers extends AsyncMemoryQueue {
+      override async heartbeat(id: string, workerId: string, leaseMs?: number): Promise<Task> {
+        const t = await super.heartbeat(id, workerId, leaseMs);
+        await sleep(1000);
+        return t;
+      }
+    }
+    const omniq = make({ queue: new SlowAnswers() });
+    const leaseMs = 1200;
+    const starts: number[] = [];
+    omniq.task("quick", () => {});
+    omniq.task("long", () => sleep(2400));
+    omniq.task("waiting", () => {
+      starts.push(Date.now());
+    });
+    for (let i = 0; i < 5; i++) await omniq.enqueue("quick");
+    const at = new Date(Date.now() + 150);
+    await omniq.enqueue("long", [], { runAt: at });
+    const waiting = await omniq.enqueue("waiting", [], { runAt: at, priority: -1 });
+    const worker = omniq.worker({
+      ...FAST,
+      maintenanceMs: 60_000,
+      concurrency: 1,
+      prefetch: 10,
+      leaseMs,
+    });
+    await worker.start();
+    for (let i = 0; i < 500 && (await omniq.queue.get(waiting.id))?.status !== "success"; i++) {
+      await sleep(10);
+    }
+    await worker.stop();
+    expect(starts).toHaveLength(1);
+    // Started on the lease the store showed, not given back.
+    expect({ released: worker.stats.released, leaseLost: worker.stats.leaseLost }).toEqual({
+      released: 0,
+      leaseLost: 0,
+    });
+  }, 15_000);
+
   it("recovers the task of a worker that died, and records lease_recovered", async () => {
     const events = new AsyncMemoryEventStorage();
     const queue = new AsyncMemoryQueue();

@@ -51,9 +51,14 @@ function startWorker(config: object): Proc {
 }
 
 /** Every handler start logged in `logDir`: task id → [pid, epoch ms]. */
-function readStarts(logDir: string): Map<string, { pid: number; at: number }[]> {
+/**
+ * `<taskId> <pid> <epoch ms>` lines of the files ending in `suffix` in `logDir`, by task:
+ * `.log` has the handlers' starts, `.claims` and `.givebacks` the worker's claims and the
+ * claimed-ahead tasks it gave back because their lease ran out before they could start.
+ */
+function readStarts(logDir: string, suffix = ".log"): Map<string, { pid: number; at: number }[]> {
   const out = new Map<string, { pid: number; at: number }[]>();
-  for (const f of readdirSync(logDir)) {
+  for (const f of readdirSync(logDir).filter((n) => n.endsWith(suffix))) {
     for (const line of readFileSync(join(logDir, f), "utf8").split("\n")) {
       const m = /^(\S+) (\d+) ([\d.]+)$/.exec(line);
       if (!m) continue; // a line cut short by SIGKILL
@@ -151,6 +156,8 @@ async function chaos(
     failed: await queue.count({ statuses: ["failed"] }),
   };
   const starts = readStarts(logDir);
+  const claims = readStarts(logDir, ".claims");
+  const givebacks = readStarts(logDir, ".givebacks");
   let duplicated = 0;
   let extraStarts = 0;
   /** Tasks claimed more than once: a killed process held them, and they were recovered. */
@@ -170,13 +177,18 @@ async function chaos(
     const by = result?.status === "success" ? Number(result.value) : Number.NaN;
     list.sort((a, b) => a.at - b.at);
     const last = list[list.length - 1];
+    // How the task got where it did, for a failure's message.
+    const how = () =>
+      `claims ${JSON.stringify(claims.get(id) ?? [])}, given back ${JSON.stringify(givebacks.get(id) ?? [])}`;
     if (list.filter((s) => s.pid === by).length !== 1 || last?.pid !== by) {
-      unexplained.push(`${id}: starts ${JSON.stringify(list)}, completed by ${by}`);
+      unexplained.push(`${id}: starts ${JSON.stringify(list)}, completed by ${by}; ${how()}`);
     }
     for (let i = 0; i + 1 < list.length; i++) {
       const diedAt = killed.get(list[i]!.pid);
       if (diedAt === undefined || diedAt > list[i + 1]!.at) {
-        unexplained.push(`${id}: started in ${list[i + 1]!.pid} while ${list[i]!.pid} was alive`);
+        unexplained.push(
+          `${id}: started in ${list[i + 1]!.pid} while ${list[i]!.pid} was alive; ${how()}`,
+        );
       }
     }
   }
@@ -188,7 +200,8 @@ async function chaos(
     `file chaos (${label}): ${tasks} tasks done in ${elapsed} ms; ${spawned} worker ` +
       `processes started, ${killed.size} SIGKILLed; ${reclaimed} tasks claimed again after ` +
       `a kill; ${duplicated} tasks started more than ` +
-      `once (${extraStarts} extra starts), each after the earlier runner was killed: ${unexplained.length === 0}`,
+      `once (${extraStarts} extra starts), each after the earlier runner was killed: ${unexplained.length === 0}; ` +
+      `${[...givebacks.values()].reduce((n, l) => n + l.length, 0)} claimed-ahead tasks given back because their lease ran out first`,
   );
 
   expect(counts).toEqual({ success: tasks, pending: 0, running: 0, failed: 0 });

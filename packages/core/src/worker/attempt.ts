@@ -109,11 +109,11 @@ export class Attempt {
       await this.#settle({ aborted: this.#abortKind });
       return;
     }
-    if (Date.now() > this.#heldUntil - this.#rt.leaseMs / 10) {
-      // Claimed ahead, and the lease ran out (or nearly) while it waited: the process stalled
-      // past its renewals. Another worker may have taken the task over already, so running it
-      // now could run it twice at once. It goes back to the queue instead (a guarded release:
-      // a no-op when it was taken over), without using an attempt.
+    if (!(await this.#leaseHolds())) {
+      // Claimed ahead, and the lease ran out while it waited (the process stalled past its
+      // renewals): another worker may have taken the task over already, and running it now
+      // could run it twice at once. It goes back to the queue instead (a guarded release: a
+      // no-op when it was taken over), without using an attempt.
       this.#rt.logger.warn(
         { taskId: task.id, leaseUntil: new Date(this.#heldUntil).toISOString() },
         "omniq: the lease of a claimed-ahead task ran out before it could start; giving it back",
@@ -121,6 +121,13 @@ export class Attempt {
       this.#settling = true;
       onHandlerDone();
       await this.#settle({ aborted: "stopping" });
+      return;
+    }
+    if (this.#abortKind) {
+      // Aborted (cancelled, stopping) while the lease was being checked.
+      this.#settling = true;
+      onHandlerDone();
+      await this.#settle({ aborted: this.#abortKind });
       return;
     }
     this.#startedAt = new Date();
@@ -187,6 +194,35 @@ export class Attempt {
       if (isLost(err)) this.abort("lease_lost");
       throw err;
     }
+  }
+
+  /**
+   * Whether the lease surely still holds for a while (a tenth of `leaseMs`), so the handler
+   * may start. Known without a request while {@link #heldUntil} is ahead, which is the case
+   * unless the process stalled past its renewals or a renewal came back late; then the store
+   * says: the task must still be running under this worker with a lease that has not run out
+   * (a late renewal that did land counts; one that landed on a lease file a takeover left
+   * behind does not, since the task's state is then someone else's).
+   */
+  async #leaseHolds(): Promise<boolean> {
+    const margin = this.#rt.leaseMs / 10;
+    if (Date.now() < this.#heldUntil - margin) return true;
+    let current: Task | null;
+    try {
+      current = await this.#rt.queue.get(this.task.id);
+    } catch {
+      return false;
+    }
+    const until = current?.leaseUntil?.getTime() ?? 0;
+    if (
+      current?.status !== "running" ||
+      current.workerId !== this.#rt.workerId ||
+      until < Date.now() + margin
+    ) {
+      return false;
+    }
+    this.#heldUntil = until;
+    return true;
   }
 
   /** Extends the lease (the worker calls this every `leaseMs / 3` for each task it holds). */
