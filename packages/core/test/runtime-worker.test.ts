@@ -166,6 +166,34 @@ describe("atomic results", () => {
   });
 });
 
+/**
+ * A worker (concurrency 1) that claims `first` and `behind` in one batch, so `behind` waits
+ * claimed ahead while `first` runs; resolves with the worker once `behind` has succeeded.
+ * Quick tasks go first so that the worker knows its handlers are fast and claims ahead. No
+ * maintenance sweep meanwhile: recovering an expired lease first would be fine too, but
+ * would make the tests' counts depend on which came first.
+ */
+async function runBehind(omniq: AsyncOmniQ, first: string, behind: string, leaseMs: number) {
+  omniq.task("quick", () => {});
+  for (let i = 0; i < 5; i++) await omniq.enqueue("quick");
+  const at = new Date(Date.now() + 150);
+  await omniq.enqueue(first, [], { runAt: at });
+  const waiting = await omniq.enqueue(behind, [], { runAt: at, priority: -1 });
+  const worker = omniq.worker({
+    ...FAST,
+    maintenanceMs: 60_000,
+    concurrency: 1,
+    prefetch: 10,
+    leaseMs,
+  });
+  await worker.start();
+  for (let i = 0; i < 500 && (await omniq.queue.get(waiting.id))?.status !== "success"; i++) {
+    await sleep(10);
+  }
+  await worker.stop();
+  return { worker, waiting: await omniq.queue.get(waiting.id) };
+}
+
 describe("worker lifecycle", () => {
   it("uses the executor it is given, and closes it on stop", async () => {
     const omniq = make();
@@ -204,7 +232,6 @@ describe("worker lifecycle", () => {
     const omniq = make();
     const leaseMs = 300;
     const starts: Array<{ at: number; leaseUntil: number }> = [];
-    omniq.task("quick", () => {});
     omniq.task("stall", () => {
       // Blocks the event loop past the lease of the task claimed with it: no renewal runs.
       const end = Date.now() + 2 * leaseMs;
@@ -213,34 +240,15 @@ describe("worker lifecycle", () => {
     omniq.task("victim", (ctx?: TaskContext) => {
       starts.push({ at: Date.now(), leaseUntil: ctx!.task.leaseUntil?.getTime() ?? 0 });
     });
-    // Quick tasks first, so that the worker knows its handlers are fast and claims ahead.
-    for (let i = 0; i < 5; i++) await omniq.enqueue("quick");
-    // Due together a moment later: claimed in one batch, the victim waiting behind the stall.
-    const at = new Date(Date.now() + 150);
-    await omniq.enqueue("stall", [], { runAt: at });
-    const victim = await omniq.enqueue("victim", [], { runAt: at, priority: -1 });
-    // No maintenance sweep meanwhile: recovering the expired lease first is fine too, but
-    // would make the counts below depend on which came first.
-    const worker = omniq.worker({
-      ...FAST,
-      maintenanceMs: 60_000,
-      concurrency: 1,
-      prefetch: 10,
-      leaseMs,
-    });
-    await worker.start();
-    for (let i = 0; i < 200 && (await omniq.queue.get(victim.id))?.status !== "success"; i++) {
-      await sleep(10);
-    }
-    await worker.stop();
-    expect((await omniq.queue.get(victim.id))?.status).toBe("success");
+    const { worker, waiting: victim } = await runBehind(omniq, "stall", "victim", leaseMs);
+    expect(victim?.status).toBe("success");
     // It ran once, and on a lease that still held when it started.
     expect(starts).toHaveLength(1);
     expect(starts[0]!.at).toBeLessThan(starts[0]!.leaseUntil);
     // Given back without using an attempt.
     expect({
       released: worker.stats.released,
-      attempts: (await omniq.queue.get(victim.id))?.attempts,
+      attempts: victim?.attempts,
     }).toEqual({ released: 1, attempts: 1 });
   });
 
@@ -255,29 +263,13 @@ describe("worker lifecycle", () => {
       }
     }
     const omniq = make({ queue: new SlowAnswers() });
-    const leaseMs = 1200;
     const starts: number[] = [];
-    omniq.task("quick", () => {});
     omniq.task("long", () => sleep(2400));
     omniq.task("waiting", () => {
       starts.push(Date.now());
     });
-    for (let i = 0; i < 5; i++) await omniq.enqueue("quick");
-    const at = new Date(Date.now() + 150);
-    await omniq.enqueue("long", [], { runAt: at });
-    const waiting = await omniq.enqueue("waiting", [], { runAt: at, priority: -1 });
-    const worker = omniq.worker({
-      ...FAST,
-      maintenanceMs: 60_000,
-      concurrency: 1,
-      prefetch: 10,
-      leaseMs,
-    });
-    await worker.start();
-    for (let i = 0; i < 500 && (await omniq.queue.get(waiting.id))?.status !== "success"; i++) {
-      await sleep(10);
-    }
-    await worker.stop();
+    const { worker, waiting } = await runBehind(omniq, "long", "waiting", 1200);
+    expect(waiting?.status).toBe("success");
     expect(starts).toHaveLength(1);
     // Started on the lease the store showed, not given back.
     expect({ released: worker.stats.released, leaseLost: worker.stats.leaseLost }).toEqual({
