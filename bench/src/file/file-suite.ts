@@ -377,18 +377,10 @@ async function drainWithLoopDelay(
   const omniq = new core.AsyncOmniQ({ queue });
   const delay = monitorEventLoopDelay({ resolution: 5 });
   try {
-    omniq.task("noop", () => {});
-    for (let i = 0; i < n; i += 1000) {
-      await omniq.enqueueMany(
-        Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: "noop", args: [i + j] })),
-      );
-    }
-    delay.enable();
-    const t0 = performance.now();
-    const stats = await omniq.worker({ concurrency: 10 }).runUntilIdle({ timeoutMs: 600_000 });
-    const ms = performance.now() - t0;
-    delay.disable();
-    if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
+    const ms = await noopDrainMs(omniq, n, 10, 600_000, {
+      start: () => delay.enable(),
+      stop: () => delay.disable(),
+    });
     return {
       tasksPerSec: (n / ms) * 1000,
       p99Ms: delay.percentile(99) / 1e6,

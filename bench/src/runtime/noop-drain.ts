@@ -10,6 +10,8 @@ export async function noopDrainMs(
   n: number,
   concurrency: number,
   timeoutMs = 300_000,
+  /** Called just before and just after the timed part (to sample something over it). */
+  timed?: { start(): void; stop(): void },
 ): Promise<number> {
   omniq.task("noop", () => {});
   for (let i = 0; i < n; i += 1000) {
@@ -18,9 +20,11 @@ export async function noopDrainMs(
       Array.from({ length: count }, (_, j) => ({ name: "noop", args: [i + j] })),
     );
   }
+  timed?.start();
   const t0 = performance.now();
   const stats = await omniq.worker({ concurrency }).runUntilIdle({ timeoutMs });
   const ms = performance.now() - t0;
+  timed?.stop();
   if (stats.succeeded !== n) throw new Error(`worker completed ${stats.succeeded} of ${n}`);
   return ms;
 }

@@ -102,14 +102,7 @@ export class Attempt {
    */
   async run(onHandlerDone: () => void): Promise<void> {
     const { task } = this;
-    if (this.#abortKind) {
-      // Never started: no `started` event; it settles from `claimed`.
-      this.#settling = true;
-      onHandlerDone();
-      await this.#settle({ aborted: this.#abortKind });
-      return;
-    }
-    if (!(await this.#leaseHolds())) {
+    if (!this.#abortKind && !(await this.#leaseHolds())) {
       // Claimed ahead, and the lease ran out while it waited (the process stalled past its
       // renewals): another worker may have taken the task over already, and running it now
       // could run it twice at once. It goes back to the queue instead (a guarded release: a
@@ -118,18 +111,11 @@ export class Attempt {
         { taskId: task.id, leaseUntil: new Date(this.#heldUntil).toISOString() },
         "omniq: the lease of a claimed-ahead task ran out before it could start; giving it back",
       );
-      this.#settling = true;
-      onHandlerDone();
-      await this.#settle({ aborted: "stopping" });
-      return;
+      return this.#settleUnstarted("stopping", onHandlerDone);
     }
-    if (this.#abortKind) {
-      // Aborted (cancelled, stopping) while the lease was being checked.
-      this.#settling = true;
-      onHandlerDone();
-      await this.#settle({ aborted: this.#abortKind });
-      return;
-    }
+    // Aborted before it ran (or while its lease was being checked): never started, so no
+    // `started` event; it settles from `claimed`.
+    if (this.#abortKind) return this.#settleUnstarted(this.#abortKind, onHandlerDone);
     this.#startedAt = new Date();
     this.#move(AttemptState.running);
     const timeoutTimer =
@@ -194,6 +180,13 @@ export class Attempt {
       if (isLost(err)) this.abort("lease_lost");
       throw err;
     }
+  }
+
+  /** Settles an attempt whose handler never ran, freeing its slot first. */
+  async #settleUnstarted(kind: AbortKind, onHandlerDone: () => void): Promise<void> {
+    this.#settling = true;
+    onHandlerDone();
+    await this.#settle({ aborted: kind });
   }
 
   /**

@@ -232,11 +232,6 @@ export class LocalTarget implements StorageTarget {
     return path;
   }
 
-  /** Notes that `pool` is a second name of the file just published at `path`. */
-  #shadowSet(path: string, pool: string, ino: bigint): void {
-    this.#shadow.set(path, { pool, ino });
-  }
-
   /**
    * After the file at `path` was replaced or deleted: its pool name (if we kept one) now
    * names a file no key points at, so it is free. The link count is checked again on reuse.
@@ -448,7 +443,7 @@ export class LocalTarget implements StorageTarget {
       // Published. The pool name stays as a second link: when the key is replaced or
       // deleted, its inode is already in the pool.
       this.#shadowFree(path);
-      this.#shadowSet(path, s.path, s.ino);
+      this.#shadow.set(path, { pool: s.path, ino: s.ino });
       return s.version;
     });
   }
@@ -487,7 +482,7 @@ export class LocalTarget implements StorageTarget {
         // stays as a second link of the new file.
         renameSync(lock, path);
         this.#shadowFree(path);
-        this.#shadowSet(path, s.path, s.ino);
+        this.#shadow.set(path, { pool: s.path, ino: s.ino });
         s.path = "";
         return s.version;
       }),
@@ -631,11 +626,11 @@ export class LocalTarget implements StorageTarget {
   }
 
   /**
-   * Collects keys in lexicographic order; returns `FULL` once `max` are collected. An empty
-   * subdirectory met on the way is removed (`REMOVED`; so is one whose subdirectories all
-   * were) (object stores have no directories; pending
-   * files sit in time-bucket directories that empty as their tasks finish, and a listing
-   * would otherwise read every emptied one before the first task). Removing is safe against
+   * Collects keys in lexicographic order; returns `FULL` once `max` are collected. A
+   * subdirectory met on the way that is empty, or whose subdirectories the walk all removed,
+   * is removed (`REMOVED`): object stores have no directories, pending files sit in
+   * time-bucket directories that empty as their tasks finish, and a listing would otherwise
+   * read every emptied one before the first task. Removing is safe against
    * a writer putting a file there at the same moment: `rmdir` fails on a directory that is
    * not empty, and a writer that finds its directory gone creates it again (`#inDir`).
    */
