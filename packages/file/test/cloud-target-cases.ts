@@ -11,6 +11,7 @@ import { inspect } from "node:util";
 import { BackendError, MissingPackageError, ValidationError } from "@omniq/core";
 import { expect, it } from "vitest";
 import type { StorageTarget, StoredObject } from "../src/targets/storage-target.js";
+import { longWaitingRunCase } from "./waiting-run.js";
 
 export interface CloudHarness {
   /** A target on the test bucket under `prefix` (a fresh unique one when omitted). */
@@ -252,5 +253,10 @@ export function cloudTargetCases(kind: string, getHarness: () => CloudHarness): 
     // The child's objects are there for this process's target too.
     const keys = (await h().target({ prefix }).list({ prefix: "" })).entries.map((e) => e.key);
     expect(keys.length).toBeGreaterThan(0);
+  });
+
+  it(`${kind}: a run of waiting tasks longer than one listing does not hide the task behind it`, async () => {
+    const prefix = freshPrefix(`${kind}-waiting-run`);
+    await longWaitingRunCase(() => h().target({ prefix }));
   });
 }

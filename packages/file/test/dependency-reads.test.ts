@@ -4,8 +4,9 @@
  * and a task whose dependency succeeded in another process is claimable after at most that.
  */
 import { describe, expect, it } from "vitest";
-import { AsyncFileQueue, CountingTarget, MemoryTarget } from "../src/index.js";
-import { asAnotherProcess, uniqueName } from "./helpers.js";
+import { AsyncFileQueue, CountingTarget, LocalTarget, MemoryTarget } from "../src/index.js";
+import { asAnotherProcess, tempDir, uniqueName } from "./helpers.js";
+import { longWaitingRunCase } from "./waiting-run.js";
 
 /**
  * Process `a` enqueues a parent task and holds it running; `b` is another process (its
@@ -98,5 +99,17 @@ describe("a long run of tasks waiting on a dependency", () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe("a run of waiting tasks longer than one listing", () => {
+  it("is passed over across listings on memory, so a due task behind it is claimed", async () => {
+    const name = uniqueName("dep-long-run");
+    await longWaitingRunCase(() => new MemoryTarget({ name }));
+  });
+
+  it("is passed over across listings on local disk", async () => {
+    const dir = tempDir("dep-long-run");
+    await longWaitingRunCase(() => new LocalTarget({ baseDir: dir }));
   });
 });

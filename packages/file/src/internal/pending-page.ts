@@ -35,12 +35,26 @@ export function candidateOf(prefix: string, key: string, version?: string): Cand
 /**
  * One queue's pending files as last listed, in dequeue order, consumed from the front.
  * A listing reads `pageSize` due candidates, and goes on while all it has are tasks with
- * dependencies (up to 64 list requests), so a long run of tasks waiting on a dependency does
- * not hide the due tasks after it; when it meets a task that is not due
+ * dependencies (up to {@link MAX_LISTS} list requests), so a long run of tasks waiting on a
+ * dependency does not hide the due tasks after it; a run longer than that is passed over
+ * across listings (each one that stops inside it leaves a mark where it stopped, and the next
+ * one, once its first page holds only waiting tasks, goes on from that mark), so no run of
+ * waiting tasks, however long, hides a due task for good. When it meets a task that is not due
  * yet it skips the rest of that priority band with `startAfter` (every later task of the
  * band is later still), so future tasks never cost a read. Tasks enqueued in this process
  * are inserted in place, so they are claimable without a new listing.
  */
+/** At most this many `list` requests per listing. */
+export const MAX_LISTS = 64;
+
+/** A listing's place in its queue, to go on from. */
+interface Resume {
+  /** The last key listed. */
+  key: string;
+  cursor: string | null;
+  startAfter: string | undefined;
+}
+
 export class PendingPage {
   entries: Candidate[] = [];
   #pos = 0;
@@ -57,6 +71,12 @@ export class PendingPage {
    * its sweep would otherwise list the same empty directory every second each).
    */
   emptyAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Where the last listing stopped inside a run of waiting tasks longer than it could list
+   * (the last key it read, and where it would have listed next: a cursor, since not every
+   * store can start a listing after a key in one request), or `undefined`.
+   */
+  resume: Resume | undefined;
   #refreshing: Promise<void> | undefined;
 
   constructor(
@@ -90,14 +110,25 @@ export class PendingPage {
     // tasks waiting on a dependency would otherwise hide every due task behind it (they are
     // kept in the page, so each is still tried; a read of each is saved by the caches).
     let free = 0;
+    let jumped = false;
+    let lastKey: string | undefined;
+    let resume: Resume | undefined;
     const listedAt = Date.now();
-    for (let lists = 0; lists < 64; lists++) {
+    for (let lists = 0; ; lists++) {
+      if (lists === MAX_LISTS) {
+        // Stopped inside a run of waiting tasks: the next listing goes on after it.
+        if (lastKey !== undefined) resume = { key: lastKey, cursor, startAfter };
+        break;
+      }
       const page = await this.target.list({
         prefix: this.prefix,
         ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
         limit: this.pageSize,
       });
-      if (page.entries.length > 0) sawAny = true;
+      if (page.entries.length > 0) {
+        sawAny = true;
+        lastKey = page.entries[page.entries.length - 1]!.key;
+      }
       let skipBand: string | null = null;
       for (const e of page.entries) {
         if (this.taken.has(e.key)) continue;
@@ -114,18 +145,34 @@ export class PendingPage {
       // A full page with at least one candidate that waits on nothing is enough; only a page
       // of waiting tasks alone makes the listing go on (so the extra pages are paid only when
       // the head of the queue is all waiting tasks).
-      if (entries.length >= this.pageSize && free > 0) break;
+      if (entries.length >= this.pageSize && free > 0) {
+        // The mark stays while the run of waiting tasks before it does (a later listing goes
+        // on from it again); one that passed it no longer needs it.
+        resume = jumped ? this.resume : undefined;
+        break;
+      }
       if (skipBand !== null) {
         startAfter = `${this.prefix}${skipBand}~`;
         cursor = null;
-        continue;
-      }
-      if (page.cursor === null) {
+      } else if (page.cursor === null) {
         complete = true;
         break;
+      } else {
+        cursor = page.cursor;
       }
-      cursor = page.cursor;
+      // Nothing but waiting tasks so far, and the last listing stopped further on inside
+      // their run: go on from there (once; the tasks in between were met then).
+      const mark = this.resume;
+      if (!jumped && free === 0 && mark && lastKey !== undefined && mark.key > lastKey) {
+        jumped = true;
+        // (Unless this listing skips a band of tasks not due yet that reaches past the mark.)
+        if (cursor !== null || startAfter === undefined || mark.key > startAfter) {
+          cursor = mark.cursor;
+          startAfter = mark.startAfter;
+        }
+      }
     }
+    this.resume = resume;
     this.entries = entries;
     this.#pos = 0;
     this.blocked = false;
