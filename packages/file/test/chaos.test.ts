@@ -13,8 +13,7 @@
  * packages/sqlite/test/chaos.test.ts. Sizes: 3,000 tasks on local disk, 200 on S3, 400 on
  * Azure and on GCS, so that each case runs 10–60 s here and sees several kills.
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { WorkerOptions } from "@omniq/core";
@@ -22,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileBackend } from "../src/index.js";
 import { type CloudServers, type CloudWhere, startCloudServers } from "./cloud-servers.js";
 import { tempDir } from "./helpers.js";
+import { type Proc, readStarts, startWorker } from "./chaos-workers.js";
 
 const PROCESSES = 4;
 /** A case fails (and reports how far it got) if the work is not done by then. */
@@ -34,49 +34,6 @@ const DEADLINE_MS = 120_000;
  */
 const MAX_KILLS = 25;
 const BUCKET = "omniq-chaos";
-const entry = new URL("./fixtures/chaos-worker.mjs", import.meta.url);
-
-interface Proc {
-  child: ChildProcess;
-  pid: number;
-  /** It sent "ready": its worker is claiming. */
-  ready: boolean;
-  exited: Promise<unknown>;
-}
-
-function startWorker(config: object): Proc {
-  const child = fork(entry, [JSON.stringify(config)], {
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-    env: { ...process.env, NODE_OPTIONS: "" },
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const proc: Proc = { child, pid: child.pid!, ready: false, exited };
-  child.once("message", () => {
-    proc.ready = true;
-  });
-  return proc;
-}
-
-/** Every handler start logged in `logDir`: task id → [pid, epoch ms]. */
-/**
- * `<taskId> <pid> <epoch ms>` lines of the files ending in `suffix` in `logDir`, by task:
- * `.log` has the handlers' starts, `.claims` and `.givebacks` the worker's claims and the
- * claimed-ahead tasks it gave back because their lease ran out before they could start.
- */
-function readStarts(logDir: string, suffix = ".log"): Map<string, { pid: number; at: number }[]> {
-  const out = new Map<string, { pid: number; at: number }[]>();
-  for (const f of readdirSync(logDir).filter((n) => n.endsWith(suffix))) {
-    for (const line of readFileSync(join(logDir, f), "utf8").split("\n")) {
-      const m = /^(\S+) (\d+) ([\d.]+)$/.exec(line);
-      if (!m) continue; // a line cut short by SIGKILL
-      const list = out.get(m[1]!) ?? [];
-      list.push({ pid: Number(m[2]), at: Number(m[3]) });
-      out.set(m[1]!, list);
-    }
-  }
-  return out;
-}
-
 let servers: CloudServers | undefined;
 const live = new Set<Proc>();
 

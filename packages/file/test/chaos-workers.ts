@@ -1,0 +1,53 @@
+/**
+ * Worker processes for the chaos and stall tests: `fixtures/chaos-worker.mjs` (the full
+ * runtime on a file backend, built package), and the logs it writes.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const entry = new URL("./fixtures/chaos-worker.mjs", import.meta.url);
+
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  /** It sent "ready": its worker is claiming. */
+  ready: boolean;
+  exited: Promise<unknown>;
+}
+
+/** Starts one worker process; `config` as the fixture's header describes it. */
+export function startWorker(config: object): Proc {
+  const child = fork(entry, [JSON.stringify(config)], {
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const proc: Proc = { child, pid: child.pid!, ready: false, exited };
+  child.once("message", () => {
+    proc.ready = true;
+  });
+  return proc;
+}
+
+/**
+ * `<taskId> <pid> <epoch ms>` lines of the files ending in `suffix` in `logDir`, by task:
+ * `.log` has the handlers' starts, `.claims` and `.givebacks` the worker's claims and the
+ * claimed-ahead tasks it gave back because their lease ran out before they could start.
+ */
+export function readStarts(
+  logDir: string,
+  suffix = ".log",
+): Map<string, { pid: number; at: number }[]> {
+  const out = new Map<string, { pid: number; at: number }[]>();
+  for (const f of readdirSync(logDir).filter((n) => n.endsWith(suffix))) {
+    for (const line of readFileSync(join(logDir, f), "utf8").split("\n")) {
+      const m = /^(\S+) (\d+) ([\d.]+)$/.exec(line);
+      if (!m) continue; // a line cut short by SIGKILL
+      const list = out.get(m[1]!) ?? [];
+      list.push({ pid: Number(m[2]), at: Number(m[3]) });
+      out.set(m[1]!, list);
+    }
+  }
+  return out;
+}
