@@ -1,6 +1,6 @@
 import { ClosedError, ValidationError } from "@omniq/core";
 import { assertValidKey, assertValidPrefix } from "./keys.js";
-import { SortedKeys } from "./sorted-keys.js";
+import { MemoryIndex } from "./memory-index.js";
 import type {
   ListOptions,
   ListPage,
@@ -24,11 +24,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 interface MemoryStore {
   objects: Map<string, MemoryObject>;
-  /** Ordered keys per directory (the key up to its last `/`), so a listing skips other directories' churn. */
-  dirs: Map<string, SortedKeys>;
+  /** The keys in order, by directory. */
+  index: MemoryIndex;
 }
-
-const dirOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
 
 /** Named stores shared by every MemoryTarget of this process (`memory://name`). */
 const named = new Map<string, MemoryStore>();
@@ -36,17 +34,8 @@ let versionCounter = 0;
 let anonymous = 0;
 
 function newStore(): MemoryStore {
-  return { objects: new Map(), dirs: new Map() };
-}
-
-function indexOf(store: MemoryStore, dir: string): SortedKeys {
-  let keys = store.dirs.get(dir);
-  if (!keys) {
-    const objects = store.objects;
-    keys = new SortedKeys((k) => objects.has(k));
-    store.dirs.set(dir, keys);
-  }
-  return keys;
+  const objects = new Map<string, MemoryObject>();
+  return { objects, index: new MemoryIndex((k) => objects.has(k)) };
 }
 
 export interface MemoryTargetOptions {
@@ -69,6 +58,13 @@ export interface MemoryTargetOptions {
  * MemoryTarget.drop("jobs");                     // forget the named store
  * ```
  */
+let indexOfTarget: (target: MemoryTarget) => MemoryIndex;
+
+/** The key index of a target's store (for tests: not exported from the package). */
+export function memoryIndexOf(target: MemoryTarget): MemoryIndex {
+  return indexOfTarget(target);
+}
+
 export class MemoryTarget implements StorageTarget {
   readonly kind = "memory" as const;
   readonly id: string;
@@ -79,6 +75,10 @@ export class MemoryTarget implements StorageTarget {
   };
   readonly #store: MemoryStore;
   #closed = false;
+
+  static {
+    indexOfTarget = (target) => target.#store.index;
+  }
 
   constructor(options: MemoryTargetOptions = {}) {
     if (options.name !== undefined) {
@@ -114,7 +114,7 @@ export class MemoryTarget implements StorageTarget {
   #put(store: MemoryStore, key: string, data: Uint8Array | null, text: string | null): string {
     const version = String(++versionCounter);
     const objects = store.objects;
-    if (!objects.has(key)) indexOf(store, dirOf(key)).add(key);
+    if (!objects.has(key)) store.index.added(key);
     // Bytes are copied (`new Uint8Array`, not `slice`: on a Buffer that is a view of the same
     // memory), so the caller cannot change what is stored through its array.
     objects.set(key, { data: data === null ? null : new Uint8Array(data), text, version });
@@ -179,14 +179,14 @@ export class MemoryTarget implements StorageTarget {
     const obj = store.objects.get(assertValidKey(key));
     if (!obj || (version !== undefined && obj.version !== version)) return false;
     store.objects.delete(key);
-    store.dirs.get(dirOf(key))?.removed();
+    store.index.removed(key);
     return true;
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     const store = this.#open();
     for (const key of keys) {
-      if (store.objects.delete(assertValidKey(key))) store.dirs.get(dirOf(key))?.removed();
+      if (store.objects.delete(assertValidKey(key))) store.index.removed(key);
     }
   }
 
@@ -195,26 +195,7 @@ export class MemoryTarget implements StorageTarget {
     const prefix = assertValidPrefix(options.prefix);
     const limit = options.limit ?? 1000;
     const after = options.cursor ?? options.startAfter;
-    const pdir = dirOf(prefix);
-    let keys: string[] = [];
-    let more = false;
-    const direct = store.dirs.get(pdir);
-    const nested = [...store.dirs.keys()].filter((d) => d !== pdir && d.startsWith(prefix));
-    if (nested.length === 0) {
-      if (direct) ({ keys, more } = direct.range(prefix, after, limit));
-    } else {
-      for (const d of [pdir, ...nested]) {
-        const r = store.dirs.get(d)?.range(prefix, after, limit);
-        if (!r) continue;
-        keys.push(...r.keys);
-        more ||= r.more;
-      }
-      keys.sort();
-      if (keys.length > limit) {
-        keys = keys.slice(0, limit);
-        more = true;
-      }
-    }
+    const { keys, more } = store.index.list(prefix, after, limit);
     return {
       entries: keys.map((key) => ({ key, version: store.objects.get(key)!.version })),
       cursor: more ? keys[keys.length - 1]! : null,
