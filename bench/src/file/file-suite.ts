@@ -603,21 +603,16 @@ function addTargets(
     return c?.status === "ok" ? c.median : null;
   };
   const shown = (v: number | null) => Math.round(v ?? 0).toLocaleString("en-US");
-  // Judged on the one-by-one figure; the worker's is shown beside it.
-  const withWorker = (impl: string) =>
-    `${shown(tput(impl))} tasks/s (worker: ${shown(tput(impl, groups.drain))})`;
-  const local = tput("file backend · local disk");
-  suite.target(
-    "local disk ≥ 3k tasks/s (one by one)",
-    local,
-    (v) => v >= 3000,
-    withWorker("file backend · local disk"),
-  );
-  const memory = tput("file backend · memory");
-  suite.target(
-    "memory ≥ 50k tasks/s (one by one)",
-    memory,
-    (v) => v >= 50_000,
-    withWorker("file backend · memory"),
-  );
+  // The issue names no workload, so both readings are judged: one by one (each call awaited,
+  // the latency-bound figure) and a worker draining a backlog (how issue 3's targets measure
+  // throughput, and what a deployment runs).
+  for (const [label, impl, min] of [
+    ["local disk ≥ 3k tasks/s", "file backend · local disk", 3000],
+    ["memory ≥ 50k tasks/s", "file backend · memory", 50_000],
+  ] as const) {
+    const one = tput(impl);
+    suite.target(`${label} (one by one)`, one, (v) => v >= min, `${shown(one)} tasks/s`);
+    const drained = tput(impl, groups.drain);
+    suite.target(`${label} (worker)`, drained, (v) => v >= min, `${shown(drained)} tasks/s`);
+  }
 }
