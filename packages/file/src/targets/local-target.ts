@@ -1,29 +1,20 @@
-import { randomBytes } from "node:crypto";
 import {
   type BigIntStats,
-  type Dirent,
   closeSync,
   fstatSync,
-  ftruncateSync,
   linkSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readSync,
   renameSync,
-  rmdirSync,
   statSync,
-  unlinkSync,
-  writeSync,
-  fsyncSync,
-  open as openCallback,
 } from "node:fs";
-import { mkdir, open, unlink } from "node:fs/promises";
-import { promisify } from "node:util";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { ClosedError, ValidationError } from "@omniq/core";
-import { BoundedMap } from "../internal/bounded-map.js";
-import { assertValidKey, assertValidPrefix, isValidKey } from "./keys.js";
+import { assertValidKey, assertValidPrefix } from "./keys.js";
+import { code, statOrNull, unlinkIfPresent, versionOf } from "./local-fs.js";
+import { LocalPool, type Staged } from "./local-pool.js";
+import { FULL, walkKeys } from "./local-walk.js";
 import { isTransientFsError, retryTransient } from "./retry.js";
 import type {
   ListOptions,
@@ -45,45 +36,7 @@ export interface LocalTargetOptions {
   fsync?: boolean;
 }
 
-const openAsync = promisify(openCallback) as (path: string, flags: string) => Promise<number>;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const code = (err: unknown) => (err as { code?: string } | null)?.code;
-
-function versionOf(st: BigIntStats): string {
-  return `${st.ino}:${st.mtimeNs}:${st.size}`;
-}
-
-/**
- * Free inodes kept per target for reuse. Completing tasks frees more files than it uses (the
- * replaced record and lease files) while enqueueing needs new ones, and unlinking is as slow
- * as creating on many disks, so a generous pool pays.
- */
-const POOL_MAX = 4096;
-/** Below this many free inodes, new ones are created in the background. */
-const POOL_LOW = 256;
-const POOL_FILL = 512;
-const POOL_DIR = ".pool";
-
-/**
- * Keys whose file this target published while keeping its pool name as a second link, so
- * that when the key is replaced or deleted the old inode is already in the pool (no extra
- * `link` to keep it). Bounded: the oldest pool names are unlinked (the key keeps its file).
- */
-const SHADOW_MAX = 4096;
-
-interface Staged {
-  path: string;
-  ino: bigint;
-  version: string;
-  /** `Date.now()` before the content was written (the file's mtime is not earlier). */
-  at: number;
-}
-
-/** A pool name that is a second link to the file published at a key. */
-interface Shadow {
-  pool: string;
-  ino: bigint;
-}
 
 /**
  * A storage target on local disk through `node:fs`, safe across OS processes on one machine:
@@ -100,7 +53,7 @@ interface Shadow {
  *   links of the task records, so an enqueue creates one file, not two.
  * - Inodes are reused: creating a file costs far more than rewriting one on many disks (and
  *   ~1 ms of kernel CPU on an ext4 without journal that recently deleted many files). A
- *   published file keeps its pool name as a second link (up to {@link SHADOW_MAX} keys), so
+ *   published file keeps its pool name as a second link (up to 4,096 keys, see {@link LocalPool}), so
  *   when its key is replaced or deleted the inode is free at once; other replaced or deleted
  *   files are linked or renamed into the pool. A pool file is reused only while it has no
  *   other name (link count 1), oldest first, and a reader checks that the file did not
@@ -127,23 +80,8 @@ export class LocalTarget implements StorageTarget {
   };
   readonly baseDir: string;
   readonly #lockStaleMs: number;
-  readonly #fsync: boolean;
   readonly #dirs = new Set<string>();
-  readonly #pool: string;
-  readonly #tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  #names = 0;
-  /** Free pool files (link count 1), reused oldest first (a queue from `#freeHead`). */
-  #free: string[] = [];
-  #freeHead = 0;
-  /** Absolute key path → this process's pool name for the same inode (see {@link SHADOW_MAX}). */
-  readonly #shadow = new BoundedMap<string, Shadow>(SHADOW_MAX, (_path, gone) => {
-    // The key keeps its file; only the second name goes.
-    unlinkIfPresent(gone.pool);
-  });
-  #poolDirMade = false;
-  #refill: Promise<void> | undefined;
-  /** Staged writes since the last refill started. */
-  #demand = 0;
+  readonly #pool: LocalPool;
   #closed = false;
 
   constructor(options: LocalTargetOptions) {
@@ -152,9 +90,11 @@ export class LocalTarget implements StorageTarget {
     }
     this.baseDir = resolve(options.baseDir);
     this.id = `local:${this.baseDir}`;
-    this.#pool = join(this.baseDir, POOL_DIR);
     this.#lockStaleMs = options.lockStaleMs ?? 10_000;
-    this.#fsync = options.fsync ?? false;
+    this.#pool = new LocalPool(this.baseDir, options.fsync ?? false, {
+      inDir: (path, fn) => this.#inDir(path, fn),
+      ensureDir: (dir) => this.#ensureDir(dir),
+    });
   }
 
   /** The absolute path of a key, checked to lie inside `baseDir`. */
@@ -186,7 +126,7 @@ export class LocalTarget implements StorageTarget {
 
   /** Runs `fn`; when it fails because the parent directory of `path` is missing, creates it and runs it again. */
   #inDir<T>(path: string, fn: () => T): T {
-    // Listings (of any process) remove the empty directories they meet (see `#walk`), so the
+    // Listings (of any process) remove the empty directories they meet (see `walkKeys`), so the
     // directory may go again between our `mkdir` and `fn`, or during the `mkdir` itself (a
     // recursive `mkdir` that finds the directory there `stat`s it, and fails with ENOENT when
     // it went in between): a few more tries. `test/pending-buckets.test.ts` races four
@@ -207,42 +147,6 @@ export class LocalTarget implements StorageTarget {
     }
   }
 
-  #poolName(): string {
-    return join(this.#pool, `${this.#tag}-${++this.#names}`);
-  }
-
-  get #freeCount(): number {
-    return this.#free.length - this.#freeHead;
-  }
-
-  /** Gives a pool file (link count 1, no key points at it) back for reuse. */
-  #release(path: string): void {
-    if (!this.#closed && this.#freeCount < POOL_MAX) this.#free.push(path);
-    else unlinkIfPresent(path);
-  }
-
-  /** The oldest free pool file (reused last-released-last: far from its previous use). */
-  #takeFree(): string | undefined {
-    if (this.#freeHead >= this.#free.length) return undefined;
-    const path = this.#free[this.#freeHead++]!;
-    if (this.#freeHead > 1024 && this.#freeHead * 2 > this.#free.length) {
-      this.#free = this.#free.slice(this.#freeHead);
-      this.#freeHead = 0;
-    }
-    return path;
-  }
-
-  /**
-   * After the file at `path` was replaced or deleted: its pool name (if we kept one) now
-   * names a file no key points at, so it is free. The link count is checked again on reuse.
-   */
-  #shadowFree(path: string): void {
-    const old = this.#shadow.get(path);
-    if (!old) return;
-    this.#shadow.delete(path);
-    this.#release(old.pool);
-  }
-
   /**
    * Whether the lock `lock` (a link to `s`) is still ours. Nobody breaks a lock younger than
    * `lockStaleMs`, and the lock's mtime is not earlier than `s.at`: within half of that no
@@ -251,130 +155,6 @@ export class LocalTarget implements StorageTarget {
   #holds(lock: string, s: Staged): boolean {
     if (Date.now() - s.at < this.#lockStaleMs / 2) return true;
     return this.#stillOurs(lock, s);
-  }
-
-  /** Moves the inode at `path` (if any) into the pool; `true` when there was one. */
-  #retire(path: string): boolean {
-    const name = this.#poolName();
-    try {
-      this.#inDir(name, () => renameSync(path, name));
-    } catch (err) {
-      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
-      throw err;
-    }
-    this.#release(name);
-    return true;
-  }
-
-  /** Keeps the inode currently at `path` (about to be replaced) for reuse. */
-  #keepOld(path: string): void {
-    const name = this.#poolName();
-    try {
-      this.#inDir(name, () => linkSync(path, name));
-      this.#release(name);
-    } catch {
-      // Nothing there (or a filesystem without hard links): nothing to keep.
-    }
-  }
-
-  /** Writes `data` over a file of `oldSize` bytes; returns its stat (the version). */
-  #fill(fd: number, data: Uint8Array, oldSize: bigint): BigIntStats {
-    let off = 0;
-    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off, off);
-    // Only a shorter content needs a truncate; an empty one truncates anyway, so that the
-    // file's mtime is now (a lock's age is its mtime).
-    if (oldSize > BigInt(data.byteLength) || data.byteLength === 0) {
-      ftruncateSync(fd, data.byteLength);
-    }
-    if (this.#fsync) fsyncSync(fd);
-    return fstatSync(fd, { bigint: true });
-  }
-
-  /**
-   * Creating a file is slow on many disks (it waits on the journal) but overlaps well, so new
-   * pool files are made ahead of need, several at a time, off the caller's path.
-   */
-  #topUp(): void {
-    this.#demand++;
-    if (this.#refill || this.#closed || this.#freeCount >= POOL_LOW) return;
-    // Make as many as were asked for lately (x4, at least 16, at most POOL_FILL): a target
-    // used for a few writes does not keep creating files long after.
-    const want = Math.min(POOL_FILL, this.#freeCount + Math.max(16, 4 * this.#demand));
-    this.#demand = 0;
-    this.#refill = (async () => {
-      if (!this.#poolDirMade) {
-        await mkdir(this.#pool, { recursive: true });
-        this.#poolDirMade = true;
-      }
-      let made = this.#freeCount;
-      const one = async (): Promise<void> => {
-        while (!this.#closed && made < want) {
-          made++;
-          const path = this.#poolName();
-          const fh = await open(path, "wx");
-          await fh.close();
-          this.#release(path);
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, one));
-    })()
-      .catch(() => undefined)
-      .finally(() => {
-        this.#refill = undefined;
-      });
-  }
-
-  /** A pool file holding `data`: a reused inode when one is free, else a new file. */
-  async #stage(data: Uint8Array): Promise<Staged> {
-    this.#topUp();
-    for (let path = this.#takeFree(); path !== undefined; path = this.#takeFree()) {
-      let fd: number;
-      try {
-        fd = openSync(path, "r+");
-      } catch {
-        continue;
-      }
-      try {
-        const before = fstatSync(fd, { bigint: true });
-        if (before.nlink !== 1n) {
-          // Another name points at it (a key, a lock or another process's pool): not ours
-          // to reuse.
-          closeSync(fd);
-          unlinkIfPresent(path);
-          continue;
-        }
-        const at = Date.now();
-        const st = this.#fill(fd, data, before.size);
-        closeSync(fd);
-        return { path, ino: st.ino, version: versionOf(st), at };
-      } catch (err) {
-        try {
-          closeSync(fd);
-        } catch {}
-        unlinkIfPresent(path);
-        throw err;
-      }
-    }
-    // No free inode: create one (asynchronously, so concurrent callers overlap the wait).
-    const path = this.#poolName();
-    let fd: number;
-    try {
-      fd = await openAsync(path, "wx");
-    } catch (err) {
-      if (code(err) !== "ENOENT") throw err;
-      this.#ensureDir(this.#pool);
-      fd = await openAsync(path, "wx");
-    }
-    try {
-      const at = Date.now();
-      const st = this.#fill(fd, data, 0n);
-      return { path, ino: st.ino, version: versionOf(st), at };
-    } catch (err) {
-      unlinkIfPresent(path);
-      throw err;
-    } finally {
-      closeSync(fd);
-    }
   }
 
   async read(key: string): Promise<StoredObject | null> {
@@ -416,15 +196,15 @@ export class LocalTarget implements StorageTarget {
   async write(key: string, data: Uint8Array): Promise<string> {
     const path = this.pathOf(key);
     return this.#op("write", key, async () => {
-      const s = await this.#stage(data);
+      const s = await this.#pool.stage(data);
       try {
-        if (!this.#shadow.has(path)) this.#keepOld(path);
+        if (this.#pool.shadowIno(path) === undefined) this.#pool.keepOld(path);
         this.#inDir(path, () => renameSync(s.path, path));
       } catch (err) {
-        this.#release(s.path);
+        this.#pool.release(s.path);
         throw err;
       }
-      this.#shadowFree(path);
+      this.#pool.shadowFree(path);
       return s.version;
     });
   }
@@ -432,18 +212,17 @@ export class LocalTarget implements StorageTarget {
   async writeIfAbsent(key: string, data: Uint8Array): Promise<string | null> {
     const path = this.pathOf(key);
     return this.#op("writeIfAbsent", key, async () => {
-      const s = await this.#stage(data);
+      const s = await this.#pool.stage(data);
       try {
         this.#inDir(path, () => linkSync(s.path, path));
       } catch (err) {
-        this.#release(s.path);
+        this.#pool.release(s.path);
         if (code(err) === "EEXIST") return null;
         throw err;
       }
       // Published. The pool name stays as a second link: when the key is replaced or
       // deleted, its inode is already in the pool.
-      this.#shadowFree(path);
-      this.#shadow.set(path, { pool: s.path, ino: s.ino });
+      this.#pool.published(path, s);
       return s.version;
     });
   }
@@ -474,15 +253,13 @@ export class LocalTarget implements StorageTarget {
     const path = this.pathOf(key);
     return this.#op("writeIfVersion", key, () =>
       this.#locked(path, data, version, (lock, s, cur) => {
-        const shadow = this.#shadow.get(path);
         // Keep the replaced inode for reuse: it is in the pool already when we published it
         // (its pool name is a second link), else link it there (when nothing else names it).
-        if ((!shadow || shadow.ino !== cur.ino) && cur.nlink === 1n) this.#keepOld(path);
+        if (this.#pool.shadowIno(path) !== cur.ino && cur.nlink === 1n) this.#pool.keepOld(path);
         // Publishes the new content and releases the lock in one step. The staged pool name
         // stays as a second link of the new file.
         renameSync(lock, path);
-        this.#shadowFree(path);
-        this.#shadow.set(path, { pool: s.path, ino: s.ino });
+        this.#pool.published(path, s);
         s.path = "";
         return s.version;
       }),
@@ -500,12 +277,12 @@ export class LocalTarget implements StorageTarget {
 
   /** Removes the key: its inode goes to the pool (by its pool name, or renamed there). */
   #remove(path: string): boolean {
-    if (this.#shadow.has(path)) {
+    if (this.#pool.shadowIno(path) !== undefined) {
       const removed = unlinkIfPresent(path);
-      this.#shadowFree(path);
+      this.#pool.shadowFree(path);
       return removed;
     }
-    return this.#retire(path);
+    return this.#pool.retire(path);
   }
 
   /** Deletes each key (one system call per key: local disk has no batch call). */
@@ -535,7 +312,7 @@ export class LocalTarget implements StorageTarget {
     fn: (lock: string, s: Staged, cur: BigIntStats) => T,
   ): Promise<T | null> {
     const lock = join(dirname(path), `.${basename(path)}.next`);
-    const s = await this.#stage(data);
+    const s = await this.#pool.stage(data);
     const started = Date.now();
     try {
       for (let wait = 0; ; wait++) {
@@ -568,7 +345,7 @@ export class LocalTarget implements StorageTarget {
       }
     } finally {
       // Not published: back to the pool once the lock name is gone (link count 1).
-      if (s.path !== "") this.#release(s.path);
+      if (s.path !== "") this.#pool.release(s.path);
     }
   }
 
@@ -581,7 +358,7 @@ export class LocalTarget implements StorageTarget {
       return;
     }
     if (Date.now() - Number(st.mtimeMs) <= this.#lockStaleMs) return;
-    const aside = `${lockPath}.stale.${this.#tag}.${++this.#names}`;
+    const aside = `${lockPath}.stale.${this.#pool.uniqueName()}`;
     try {
       renameSync(lockPath, aside);
     } catch {
@@ -610,7 +387,13 @@ export class LocalTarget implements StorageTarget {
       const namePrefix = prefix.slice(slash + 1);
       const dir = dirKey === "" ? this.baseDir : this.pathOf(dirKey.slice(0, -1));
       const keys: string[] = [];
-      const more = this.#walk(dir, dirKey, namePrefix, after, limit + 1, keys, false) === FULL;
+      const walk = {
+        after,
+        max: limit + 1,
+        out: keys,
+        onRemoved: (d: string) => this.#dirs.delete(d),
+      };
+      const more = walkKeys(dir, dirKey, namePrefix, walk) === FULL;
       const page = more || keys.length > limit ? keys.slice(0, limit) : keys;
       const entries = page.map((key) => {
         if (!options.versions) return { key };
@@ -625,110 +408,8 @@ export class LocalTarget implements StorageTarget {
     });
   }
 
-  /**
-   * Collects keys in lexicographic order; returns `FULL` once `max` are collected. A
-   * subdirectory met on the way that is empty, or whose subdirectories the walk all removed,
-   * is removed (`REMOVED`): object stores have no directories, pending files sit in
-   * time-bucket directories that empty as their tasks finish, and a listing would otherwise
-   * read every emptied one before the first task. Removing is safe against
-   * a writer putting a file there at the same moment: `rmdir` fails on a directory that is
-   * not empty, and a writer that finds its directory gone creates it again (`#inDir`).
-   */
-  #walk(
-    dir: string,
-    rel: string,
-    namePrefix: string,
-    after: string | undefined,
-    max: number,
-    out: string[],
-    sub: boolean,
-  ): Walked {
-    let dirents: Dirent[];
-    try {
-      dirents = readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return PASSED;
-      throw err;
-    }
-    if (sub && dirents.length === 0) return this.#removeDir(dir);
-    const items: { name: string; sortKey: string; isDir: boolean }[] = [];
-    // Subdirectories of this one that the walk removed (it emptied when they did).
-    let removed = 0;
-    for (const d of dirents) {
-      const name = d.name;
-      if (name.charCodeAt(0) === 46 /* "." */ || !name.startsWith(namePrefix)) continue;
-      const isDir = d.isDirectory();
-      items.push({ name, sortKey: isDir ? `${name}/` : name, isDir });
-    }
-    items.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-    for (const it of items) {
-      const key = rel + it.sortKey;
-      if (it.isDir) {
-        if (after !== undefined && key < after && !after.startsWith(key)) continue;
-        const r = this.#walk(join(dir, it.name), key, "", after, max, out, true);
-        if (r === FULL) return FULL;
-        if (r === REMOVED) removed++;
-        continue;
-      }
-      if (after !== undefined && key <= after) continue;
-      if (!isValidKey(key)) continue;
-      out.push(key);
-      if (out.length >= max) return FULL;
-    }
-    return sub && removed > 0 && removed === dirents.length ? this.#removeDir(dir) : PASSED;
-  }
-
-  /** Removes an empty directory (best effort: one that is not empty, or gone, stays as is). */
-  #removeDir(dir: string): Walked {
-    try {
-      rmdirSync(dir);
-    } catch {
-      return PASSED;
-    }
-    this.#dirs.delete(dir);
-    return REMOVED;
-  }
-
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#refill;
-    // Unlinks overlap well (like creates): several at a time. Second names of published
-    // files go too (the keys keep their files).
-    const free = this.#free.slice(this.#freeHead);
-    this.#free = [];
-    this.#freeHead = 0;
-    for (const shadow of this.#shadow.values()) free.push(shadow.pool);
-    this.#shadow.clear();
-    const one = async (): Promise<void> => {
-      for (let path = free.pop(); path !== undefined; path = free.pop()) {
-        await unlink(path).catch(() => undefined);
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, one));
-  }
-}
-
-/** What `#walk` did: collected `max` keys, passed the directory, or passed and removed it. */
-type Walked = 0 | 1 | 2;
-const PASSED: Walked = 0;
-const FULL: Walked = 1;
-const REMOVED: Walked = 2;
-
-function unlinkIfPresent(path: string): boolean {
-  try {
-    unlinkSync(path);
-    return true;
-  } catch (err) {
-    if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return false;
-    throw err;
-  }
-}
-
-function statOrNull(path: string): BigIntStats | null {
-  try {
-    return statSync(path, { bigint: true });
-  } catch (err) {
-    if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return null;
-    throw err;
+    await this.#pool.close();
   }
 }
