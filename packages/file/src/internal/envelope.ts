@@ -46,3 +46,10 @@ export function envelopeOf(got: Versioned<Envelope>): Envelope {
   const env = got.value;
   return env.base === SELF ? { base: got.version, task: env.task } : env;
 }
+
+/**
+ * A pending or lease file, `{base, task}` (an {@link Envelope}), around the task's JSON
+ * (encoded once: the same text is often the record's too).
+ */
+export const envelopeText = (base: string, taskJson: string): string =>
+  `{"base":${JSON.stringify(base)},"task":${taskJson}}`;

@@ -9,17 +9,16 @@ import {
 } from "@omniq/core";
 import { layout, newSeq, orderKey } from "../layout.js";
 import {
-  DELETE_BATCH,
-  deleteKeys,
   type StorageTarget,
   writeTextIfAbsent,
   writeTextIfVersion,
 } from "../targets/storage-target.js";
-import { BLOCKED, checkEnvelope, type Envelope, envelopeOf } from "./envelope.js";
+import { BLOCKED, checkEnvelope, envelopeOf, envelopeText } from "./envelope.js";
 import { type JsonStore, toBytes, type Versioned } from "./json-store.js";
 import { inLanes } from "./lanes.js";
-import { type Candidate, PendingPage } from "./pending-page.js";
+import { StaleFiles } from "./stale-files.js";
 import type { HeldTask, StoreState } from "./store-state.js";
+import { type ClaimOptions, TaskClaims } from "./task-claims.js";
 import {
   applyPatch,
   checkRawTask,
@@ -39,12 +38,8 @@ export interface EmbeddedResult {
   expiresAt: number | null;
 }
 
-export interface TaskStoreOptions {
-  pageSize: number;
-  listCacheMs: number;
-  /** Requests in flight at once for a call on several tasks (claims, inserts). */
-  lanes: number;
-}
+/** What a task store is tuned by (its claims use all of it). */
+export type TaskStoreOptions = ClaimOptions;
 
 /** The current state of a task, as far as one read can tell. */
 export type Resolved =
@@ -73,18 +68,6 @@ const HALF_DONE_MS = 30_000;
 export const halfDone = (raw: RawTask): boolean =>
   Date.now() - Date.parse(raw.updatedAt) > HALF_DONE_MS;
 
-/**
- * A pending or lease file, `{base, task}` (an {@link Envelope}), around the task's JSON
- * (encoded once: the same text is often the record's too).
- */
-const envelopeText = (base: string, taskJson: string): string =>
-  `{"base":${JSON.stringify(base)},"task":${taskJson}}`;
-/**
- * How long the first stale lease file of a batch may wait for others (ms): long enough that a
- * busy worker deletes them in one request per batch, short enough that other processes'
- * listings rarely meet them (a stale file costs a claimer elsewhere one read).
- */
-const DISCARD_DELAY_MS = 250;
 const ms = (iso: string | null) => (iso === null ? null : msOf(iso));
 
 function keyOf(raw: RawTask, seq: string): string {
@@ -97,13 +80,6 @@ function keyOf(raw: RawTask, seq: string): string {
     id: raw.id,
   });
 }
-
-/**
- * How long a dependency read as not yet succeeded is trusted before it is read again. A task
- * whose dependency succeeds in another process so becomes claimable up to this much later
- * (at once when it succeeds in this one).
- */
-const DEP_RECHECK_MS = 1_000;
 
 /**
  * Tasks on a storage target. The protocol (README, "How claiming works"):
@@ -119,67 +95,22 @@ const DEP_RECHECK_MS = 1_000;
  *   gets a new key), so claimers skip keys they saw taken without reading them again.
  */
 export class TaskStore {
-  /** Stale lease files to delete, in batches off the completing caller's path. */
-  #doomed: string[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  readonly #stale: StaleFiles;
+  readonly #claims: TaskClaims;
 
   constructor(
     readonly target: StorageTarget,
     readonly json: JsonStore,
     readonly state: StoreState,
     readonly options: TaskStoreOptions,
-  ) {}
-
-  /**
-   * Queues the deletion of a file that no longer matters for correctness (a lease file whose
-   * record has moved on: nobody can claim or renew it, readers treat it as stale). Deleted in
-   * batches (one `deleteMany` request per 1000 on S3) a moment later, or by `flush()`; a
-   * process that dies first leaves it to the expired-lease sweep.
-   */
-  #discard(key: string): void {
-    if (this.target.capabilities.cheapDelete) {
-      // Local disk: one system call, and the file's inode is reusable at once.
-      void this.target.delete(key).then(
-        () => this.state.gone.set(key, true),
-        () => undefined,
-      );
-      return;
-    }
-    this.#doomed.push(key);
-    this.state.discarding.add(key);
-    if (this.#doomed.length >= (this.target.capabilities.deleteBatchLimit ?? DELETE_BATCH)) {
-      void this.flush();
-      return;
-    }
-    if (!this.#flushTimer) {
-      this.#flushTimer = setTimeout(() => void this.flush(), DISCARD_DELAY_MS);
-      this.#flushTimer.unref?.();
-    }
+  ) {
+    this.#stale = new StaleFiles(target, state);
+    this.#claims = new TaskClaims(target, json, state, options, (id) => this.get(id));
   }
 
-  /** Deletes the queued stale files now (best effort: failures are left to the sweep). */
+  /** Deletes the queued stale lease files now (best effort: failures are left to the sweep). */
   flush(): Promise<void> {
-    if (this.#flushTimer) {
-      clearTimeout(this.#flushTimer);
-      this.#flushTimer = undefined;
-    }
-    const keys = this.#doomed;
-    this.#doomed = [];
-    const run = this.#flushing.then(() =>
-      deleteKeys(this.target, keys)
-        .then(
-          () => {
-            for (const k of keys) this.state.gone.set(k, true);
-          },
-          () => undefined,
-        )
-        .finally(() => {
-          for (const k of keys) this.state.discarding.delete(k);
-        }),
-    );
-    this.#flushing = run;
-    return run;
+    return this.#stale.flush();
   }
 
   // ---- reads ----
@@ -378,179 +309,9 @@ export class TaskStore {
 
   // ---- claim ----
 
-  #page(queue: string): PendingPage {
-    let page = this.state.pages.get(queue);
-    if (!page) {
-      page = new PendingPage(
-        layout.pendingPrefix(queue),
-        this.target,
-        this.options.pageSize,
-        this.state.taken,
-      );
-      this.state.pages.set(queue, page);
-    }
-    return page;
-  }
-
-  async claim(req: ClaimRequest): Promise<Task[]> {
-    const out: Task[] = [];
-    const now = req.now.getTime();
-    for (const queue of new Set(req.queues)) {
-      if (out.length >= req.limit) break;
-      this.state.served.add(queue);
-      const page = this.#page(queue);
-      let listed = false;
-      let lost = 0;
-      if (page.stale(now, this.options.listCacheMs)) {
-        await page.refresh(now);
-        listed = true;
-      }
-      while (out.length < req.limit) {
-        const picks: Candidate[] = [];
-        const want = Math.min(req.limit - out.length, this.options.lanes);
-        for (let c = page.take(now, lost > 0 ? 8 : 1); c; ) {
-          picks.push(c);
-          if (picks.length >= want) break;
-          c = page.take(now, lost > 0 ? 8 : 1);
-        }
-        if (picks.length === 0) {
-          const fresh =
-            page.complete &&
-            Date.now() - page.listedAt <= this.options.listCacheMs &&
-            now < page.nextDueAt;
-          if (listed || (fresh && !page.blocked)) break;
-          await page.refresh(now);
-          listed = true;
-          continue;
-        }
-        let failure: { err: unknown } | undefined;
-        const attempt = (c: Candidate) =>
-          this.#tryClaim(queue, c, req).catch((err: unknown) => {
-            failure ??= { err };
-            return null;
-          });
-        // Several claims at once: on an object store each is a request, and waiting for them
-        // one by one would cost a round trip per task.
-        const tried =
-          picks.length === 1 ? [await attempt(picks[0]!)] : await Promise.all(picks.map(attempt));
-        for (const r of tried) {
-          if (r === "blocked") page.blocked = true;
-          else if (r === null) lost++;
-          else out.push(r);
-        }
-        if (failure) {
-          // A claim whose request failed (after the target's retries) may or may not have
-          // taken its task; if it did, the lease expires and the task runs later. The tasks
-          // this call did claim are returned rather than stranded; with none, the error is.
-          if (out.length === 0) throw failure.err;
-          return out;
-        }
-      }
-    }
-    return out;
-  }
-
-  async #tryClaim(
-    queue: string,
-    c: Candidate,
-    req: ClaimRequest,
-  ): Promise<Task | "blocked" | null> {
-    const bodies = this.state.bodies;
-    const taken = this.state.taken;
-    let env: Envelope;
-    let pendingVersion: string;
-    const known = bodies.get(c.key);
-    // A pending file of another process's that was found waiting on a dependency is kept
-    // parsed (by version), so that meeting it again costs no read.
-    const waiting = known ? undefined : this.state.parsed.get(c.key);
-    if (known) {
-      env = { base: known.base, task: known.raw };
-      pendingVersion = known.version;
-    } else if (waiting && c.version !== undefined && waiting.version === c.version) {
-      env = envelopeOf({ value: waiting.value as Envelope, version: waiting.version });
-      pendingVersion = waiting.version;
-    } else {
-      const got = await this.json.get(c.key, checkEnvelope);
-      if (!got) return null;
-      env = envelopeOf(got);
-      pendingVersion = got.version;
-      if (c.hasDeps) this.state.parsed.set(c.key, { version: got.version, value: got.value });
-    }
-    const raw = env.task;
-    if (raw.status !== "pending" || raw.key !== c.orderKey || raw.id !== c.id) {
-      bodies.delete(c.key);
-      taken.set(c.key, true);
-      return null;
-    }
-    if (c.hasDeps && !(await this.#depsMet(raw))) return "blocked";
-    const now = req.now.getTime();
-    const at = isoOf(req.now);
-    const running: RawTask = {
-      ...raw,
-      status: "running",
-      workerId: req.workerId,
-      leaseUntil: new Date(now + req.leaseMs).toISOString(),
-      startedAt: at,
-      updatedAt: at,
-      attempts: raw.attempts + 1,
-    };
-    // The claim: swap the pending file to the running task, on the version that held the
-    // pending task. Exactly one claimer wins; a stale listing (taken, finished, deleted) loses.
-    const leaseVersion = await writeTextIfVersion(
-      this.target,
-      c.key,
-      envelopeText(env.base, JSON.stringify(running)),
-      pendingVersion,
-    );
-    bodies.delete(c.key);
-    taken.set(c.key, true);
-    if (leaseVersion === null) return null;
-    this.state.held.set(raw.id, {
-      queue,
-      orderKey: c.orderKey,
-      base: env.base,
-      leaseVersion,
-      raw: running,
-      claimedHere: true,
-    });
-    return toTask(running);
-  }
-
-  async #depsMet(raw: RawTask): Promise<boolean> {
-    for (const dep of raw.dependsOn) {
-      if (this.state.succeeded.has(dep)) continue;
-      if (!(await this.#depDone(dep))) return false;
-    }
-    return true;
-  }
-
-  /**
-   * Whether a dependency no longer blocks: it succeeded, or it no longer exists (purged
-   * after success, or deleted: enqueue checked that it existed, and one that ended badly
-   * cancelled its dependents). A dependency found not done is not read again for
-   * {@link DEP_RECHECK_MS}, and claims running at once share one read: without that, every
-   * blocked task was re-checked on every listing (500 tasks waiting on one running parent
-   * cost 1,000 reads a second per worker).
-   */
-  #depDone(dep: string): Promise<boolean> {
-    const checks = this.state.depChecks;
-    const memo = checks.get(dep);
-    if (memo && Date.now() - memo.at < DEP_RECHECK_MS) return memo.done;
-    const done = this.get(dep).then(
-      (got) => {
-        if (got === null) return true;
-        if (got.status !== "success") return false;
-        this.state.succeeded.set(dep, true);
-        checks.delete(dep);
-        return true;
-      },
-      (err: unknown) => {
-        checks.delete(dep);
-        throw err;
-      },
-    );
-    checks.set(dep, { at: Date.now(), done });
-    return done;
+  /** Claims due tasks (see {@link TaskClaims}). */
+  claim(req: ClaimRequest): Promise<Task[]> {
+    return this.#claims.claim(req);
   }
 
   // ---- changes ----
@@ -599,7 +360,7 @@ export class TaskStore {
       this.state.held.delete(id);
       if (!out) return null;
       // The record moved on: the lease file is stale now, so deleting it can wait.
-      this.#discard(fileKey);
+      this.#stale.discard(fileKey);
       return out;
     }
     const raw = st.raw;
@@ -617,7 +378,7 @@ export class TaskStore {
       if (v === null) return null;
       this.state.taken.set(fileKey, true);
       const out = await this.#commit(next, st.version, result);
-      if (out) this.#discard(fileKey);
+      if (out) this.#stale.discard(fileKey);
       else await this.target.delete(fileKey);
       return out;
     }
