@@ -54,22 +54,38 @@ async function listKeys(bucketDir: string, prefix: string): Promise<string[]> {
   )
     dirKey = "";
   const root = dirKey === "" ? bucketDir : join(bucketDir, ...dirKey.slice(0, -1).split("/"));
-  let entries: Dirent[];
-  try {
-    entries = await readdir(root, { recursive: true, withFileTypes: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return [];
-    throw err;
-  }
   const keys: string[] = [];
-  for (const e of entries) {
+  for (const e of await walk(root)) {
     if (!e.isFile() || !e.name.endsWith(OBJECT_SUFFIX)) continue;
     const rel = dirKey + relative(root, join(e.parentPath, e.name)).split(sep).join("/");
     if (rel.startsWith(`${UPLOADS_DIR}/`)) continue;
     keys.push(rel.slice(0, -OBJECT_SUFFIX.length));
   }
   return keys.sort(compareKeys);
+}
+
+/**
+ * Every entry below `dir`. A directory that is gone by the time it is read is skipped: s3rver
+ * removes a directory once its last object is deleted, so it held no object when it went.
+ * (`readdir` with `recursive: true` fails as a whole in that case, and the listing was once
+ * served as empty when a delete emptied one time-bucket directory mid-walk, while hundreds
+ * of objects sat in the others.)
+ */
+async function walk(dir: string): Promise<Dirent[]> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw err;
+  }
+  const out: Dirent[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) for (const sub of await walk(join(dir, e.name))) out.push(sub);
+    else out.push(e);
+  }
+  return out;
 }
 
 interface ObjectInfo {

@@ -263,6 +263,43 @@ describe("startS3", () => {
     expect(prefixed.Contents?.[0]?.ETag).toMatch(/^"[0-9a-f]{32}"$/);
   });
 
+  it("lists every object that stays while deletes empty and remove other directories", async () => {
+    // s3rver removes a directory when its last object goes. A listing that met such a
+    // directory mid-walk was once served empty (a recursive readdir failed as a whole), while
+    // the objects kept here sat in other directories: the file backend's time buckets.
+    const bucket = "listing-churn";
+    await s3.bucket(bucket);
+    const kept = Array.from(
+      { length: 40 },
+      (_, i) => `q/pending/b9/k${String(i).padStart(3, "0")}`,
+    );
+    for (const Key of kept)
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: "k" }));
+    let churning = true;
+    const churn = async (lane: number) => {
+      for (let i = 0; churning; i++) {
+        const Key = `q/pending/a${lane}-${i}/x/${i}`;
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: "c" }));
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+      }
+    };
+    const lanes = [0, 1, 2, 3].map(churn);
+    const short: number[] = [];
+    try {
+      for (let i = 0; i < 150; i++) {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: "q/pending/" }),
+        );
+        const keys = (page.Contents ?? []).map((c) => c.Key);
+        if (!kept.every((k) => keys.includes(k))) short.push(keys.length);
+      }
+    } finally {
+      churning = false;
+      await Promise.all(lanes);
+    }
+    expect(short).toEqual([]);
+  });
+
   it("counts requests", async () => {
     s3.resetRequestCount();
     await client.send(new PutObjectCommand({ Bucket, Key: "count.json", Body: "1" }));
