@@ -13,8 +13,10 @@ import { asAnotherProcess } from "./helpers.js";
 /** `store()` gives a fresh view of one and the same store each call. */
 export async function longWaitingRunCase(store: () => StorageTarget): Promise<void> {
   // Pages of 1: one listing reads at most MAX_LISTS tasks; the run is 20 longer.
-  const a = new AsyncFileQueue({ target: asAnotherProcess(store(), "a") });
-  const bTarget = new CountingTarget(store());
+  const aTarget = store();
+  const bInner = store();
+  const a = new AsyncFileQueue({ target: asAnotherProcess(aTarget, "a") });
+  const bTarget = new CountingTarget(bInner);
   const b = new AsyncFileQueue({
     target: asAnotherProcess(bTarget, "b"),
     listCacheMs: 0,
@@ -50,5 +52,9 @@ export async function longWaitingRunCase(store: () => StorageTarget): Promise<vo
   } finally {
     await a.close();
     await b.close();
+    // Targets passed in are the caller's to close (on local disk this stops the spare-file
+    // refill, which would otherwise race the removal of the directory).
+    await aTarget.close();
+    await bInner.close();
   }
 }
