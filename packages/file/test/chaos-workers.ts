@@ -30,22 +30,31 @@ export function startWorker(config: object): Proc {
   return proc;
 }
 
+/** One logged event of a task: which process, when (epoch ms), and the task's attempt number. */
+export interface LogEntry {
+  pid: number;
+  at: number;
+  /** `task.attempts` as the worker saw it (each claim adds one): tells incarnations apart. */
+  attempt?: number;
+}
+
 /**
- * `<taskId> <pid> <epoch ms>` lines of the files ending in `suffix` in `logDir`, by task:
- * `.log` has the handlers' starts, `.claims` and `.givebacks` the worker's claims and the
- * claimed-ahead tasks it gave back because their lease ran out before they could start.
+ * `<taskId> <pid> <epoch ms> [<attempt>]` lines of the files ending in `suffix` in `logDir`,
+ * by task: `.log` has the handlers' starts, `.claims` and `.givebacks` the worker's claims and
+ * the claimed-ahead tasks it gave back because their lease ran out before they could start.
  */
-export function readStarts(
-  logDir: string,
-  suffix = ".log",
-): Map<string, { pid: number; at: number }[]> {
-  const out = new Map<string, { pid: number; at: number }[]>();
+export function readStarts(logDir: string, suffix = ".log"): Map<string, LogEntry[]> {
+  const out = new Map<string, LogEntry[]>();
   for (const f of readdirSync(logDir).filter((n) => n.endsWith(suffix))) {
     for (const line of readFileSync(join(logDir, f), "utf8").split("\n")) {
-      const m = /^(\S+) (\d+) ([\d.]+)$/.exec(line);
+      const m = /^(\S+) (\d+) ([\d.]+)(?: (\d+))?$/.exec(line);
       if (!m) continue; // a line cut short by SIGKILL
       const list = out.get(m[1]!) ?? [];
-      list.push({ pid: Number(m[2]), at: Number(m[3]) });
+      list.push({
+        pid: Number(m[2]),
+        at: Number(m[3]),
+        ...(m[4] === undefined ? {} : { attempt: Number(m[4]) }),
+      });
       out.set(m[1]!, list);
     }
   }
