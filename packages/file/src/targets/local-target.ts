@@ -312,10 +312,19 @@ export class LocalTarget implements StorageTarget {
     fn: (lock: string, s: Staged, cur: BigIntStats) => T,
   ): Promise<T | null> {
     const lock = join(dirname(path), `.${basename(path)}.next`);
-    const s = await this.#pool.stage(data);
+    let s = await this.#pool.stage(data);
     const started = Date.now();
     try {
       for (let wait = 0; ; wait++) {
+        if (Date.now() - s.at > this.#lockStaleMs / 4) {
+          // A lock's age is its file's mtime, i.e. when its content was staged: taken with
+          // content staged before a long wait (behind a dead writer's lock, ~lockStaleMs), it
+          // would look stale to the other waiters at once and be broken under its holder
+          // (`test/stale-lock.test.ts`: rounds where every writer lost, or one failed with
+          // ENOENT). Stage it again, so that a lock is fresh when taken.
+          this.#pool.release(s.path);
+          s = await this.#pool.stage(data);
+        }
         try {
           linkSync(s.path, lock);
           break;
