@@ -11,8 +11,8 @@
  * (and gives it back only when nobody took the name meanwhile). Until 2026-11-23 a writer also
  * took the lock with content staged before its wait, so after ~`lockStaleMs` behind a dead
  * writer its lock looked stale to the others at once; it is now staged again when older than
- * `lockStaleMs / 4`. Throwaway runs of this file: before, ENOENT in 3 of 7 runs and 2–5
- * rounds of 12 with no winner; after, no ENOENT in 8 runs and 0–2 such rounds. A round with
+ * `lockStaleMs / 4`. Throwaway runs of this file: before, ENOENT in 3 of 7 runs and 1–5
+ * rounds of 12 with no winner; after, no ENOENT in 10 runs and 0–3 such rounds. A round with
  * no winner is a compare-and-swap reported as lost that could have won (a claim tried again
  * at the next listing, or a completion that fails as if its lease were lost): never two
  * winners. packages/file/README.md (Limitations) has it.
