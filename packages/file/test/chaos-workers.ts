@@ -5,6 +5,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { TaskQueue } from "@omniq/core";
 
 const entry = new URL("./fixtures/chaos-worker.mjs", import.meta.url);
 
@@ -59,4 +60,21 @@ export function readStarts(logDir: string, suffix = ".log"): Map<string, LogEntr
     }
   }
   return out;
+}
+
+/**
+ * Enqueues `n` tasks named `name` with ids `<idPrefix>-00000`, `-00001`, ... (in batches of
+ * 500, each with retries to spare: a killed or stalled worker uses an attempt); returns the ids.
+ */
+export async function enqueueNumbered(
+  queue: TaskQueue,
+  idPrefix: string,
+  n: number,
+  name: string,
+): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => `${idPrefix}-${String(i).padStart(5, "0")}`);
+  for (let i = 0; i < n; i += 500) {
+    await queue.enqueueMany(ids.slice(i, i + 500).map((id) => ({ id, name, maxRetries: 100 })));
+  }
+  return ids;
 }

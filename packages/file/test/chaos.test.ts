@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileBackend } from "../src/index.js";
 import { type CloudServers, type CloudWhere, startCloudServers } from "./cloud-servers.js";
 import { tempDir } from "./helpers.js";
-import { type Proc, readStarts, startWorker } from "./chaos-workers.js";
+import { enqueueNumbered, type Proc, readStarts, startWorker } from "./chaos-workers.js";
 
 const PROCESSES = 4;
 /** A case fails (and reports how far it got) if the work is not done by then. */
@@ -62,12 +62,7 @@ async function chaos(
   const backend = new FileBackend(where);
   const queue = backend.queue();
   const results = backend.results();
-  const ids = Array.from({ length: tasks }, (_, i) => `chaos-${String(i).padStart(5, "0")}`);
-  for (let i = 0; i < tasks; i += 500) {
-    await queue.enqueueMany(
-      ids.slice(i, i + 500).map((id) => ({ id, name: "chaos.job", maxRetries: 100 })),
-    );
-  }
+  const ids = await enqueueNumbered(queue, "chaos", tasks, "chaos.job");
 
   const worker: Omit<WorkerOptions, "executor" | "logger"> = {
     concurrency: 4,

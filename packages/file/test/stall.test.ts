@@ -14,7 +14,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { WorkerOptions } from "@omniq/core";
 import { afterAll, expect, it } from "vitest";
 import { FileBackend } from "../src/index.js";
-import { type Proc, readStarts, startWorker } from "./chaos-workers.js";
+import {
+  enqueueNumbered,
+  type LogEntry,
+  type Proc,
+  readStarts,
+  startWorker,
+} from "./chaos-workers.js";
 import { tempDir } from "./helpers.js";
 
 const TASKS = 400;
@@ -33,10 +39,10 @@ afterAll(async () => {
 
 const now = () => performance.timeOrigin + performance.now();
 
-/** Task ids in `log` with an entry by `pid` (before `until` when given). */
-function idsBy(log: Map<string, { pid: number; at: number }[]>, pid: number, until = Infinity) {
+/** Task ids in `log` with an entry by `pid`. */
+function idsBy(log: Map<string, LogEntry[]>, pid: number) {
   const out = new Set<string>();
-  for (const [id, list] of log) if (list.some((e) => e.pid === pid && e.at < until)) out.add(id);
+  for (const [id, list] of log) if (list.some((e) => e.pid === pid)) out.add(id);
   return out;
 }
 
@@ -55,12 +61,7 @@ it("a worker thawed after its leases ran out does not start the tasks it had cla
   const where = { baseDir: join(base, "store") };
   const backend = new FileBackend(where);
   const queue = backend.queue();
-  const ids = Array.from({ length: TASKS }, (_, i) => `stall-${String(i).padStart(5, "0")}`);
-  for (let i = 0; i < TASKS; i += 500) {
-    await queue.enqueueMany(
-      ids.slice(i, i + 500).map((id) => ({ id, name: "stall.job", maxRetries: 100 })),
-    );
-  }
+  const ids = await enqueueNumbered(queue, "stall", TASKS, "stall.job");
   // One slot and a 3 ms handler: the worker claims ~15 ahead (its prefetch window is 50 ms).
   const worker: Omit<WorkerOptions, "executor" | "logger"> = {
     concurrency: 1,

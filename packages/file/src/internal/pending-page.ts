@@ -32,6 +32,17 @@ export function candidateOf(prefix: string, key: string, version?: string): Cand
   };
 }
 
+/** At most this many `list` requests per listing. */
+export const MAX_LISTS = 64;
+
+/** A listing's place in its queue, to go on from. */
+interface Resume {
+  /** The last key listed. */
+  key: string;
+  cursor: string | null;
+  startAfter: string | undefined;
+}
+
 /**
  * One queue's pending files as last listed, in dequeue order, consumed from the front.
  * A listing reads `pageSize` due candidates, and goes on while all it has are tasks with
@@ -44,17 +55,6 @@ export function candidateOf(prefix: string, key: string, version?: string): Cand
  * band is later still), so future tasks never cost a read. Tasks enqueued in this process
  * are inserted in place, so they are claimable without a new listing.
  */
-/** At most this many `list` requests per listing. */
-export const MAX_LISTS = 64;
-
-/** A listing's place in its queue, to go on from. */
-interface Resume {
-  /** The last key listed. */
-  key: string;
-  cursor: string | null;
-  startAfter: string | undefined;
-}
-
 export class PendingPage {
   entries: Candidate[] = [];
   #pos = 0;
@@ -76,7 +76,7 @@ export class PendingPage {
    * (the last key it read, and where it would have listed next: a cursor, since not every
    * store can start a listing after a key in one request), or `undefined`.
    */
-  resume: Resume | undefined;
+  #resume: Resume | undefined;
   #refreshing: Promise<void> | undefined;
 
   constructor(
@@ -148,7 +148,7 @@ export class PendingPage {
       if (entries.length >= this.pageSize && free > 0) {
         // The mark stays while the run of waiting tasks before it does (a later listing goes
         // on from it again); one that passed it no longer needs it.
-        resume = jumped ? this.resume : undefined;
+        resume = jumped ? this.#resume : undefined;
         break;
       }
       if (skipBand !== null) {
@@ -162,7 +162,7 @@ export class PendingPage {
       }
       // Nothing but waiting tasks so far, and the last listing stopped further on inside
       // their run: go on from there (once; the tasks in between were met then).
-      const mark = this.resume;
+      const mark = this.#resume;
       if (!jumped && free === 0 && mark && lastKey !== undefined && mark.key > lastKey) {
         jumped = true;
         // (Unless this listing skips a band of tasks not due yet that reaches past the mark.)
@@ -172,7 +172,7 @@ export class PendingPage {
         }
       }
     }
-    this.resume = resume;
+    this.#resume = resume;
     this.entries = entries;
     this.#pos = 0;
     this.blocked = false;

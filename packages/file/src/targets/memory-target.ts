@@ -46,6 +46,13 @@ export interface MemoryTargetOptions {
   name?: string;
 }
 
+let indexOfTarget: (target: MemoryTarget) => MemoryIndex;
+
+/** The key index of a target's store (for tests: not exported from the package). */
+export function memoryIndexOf(target: MemoryTarget): MemoryIndex {
+  return indexOfTarget(target);
+}
+
 /**
  * A storage target in this process's memory (a Map with an ordered key index). Conditional
  * writes are atomic within the process (JavaScript runs one operation at a time), not across
@@ -58,13 +65,6 @@ export interface MemoryTargetOptions {
  * MemoryTarget.drop("jobs");                     // forget the named store
  * ```
  */
-let indexOfTarget: (target: MemoryTarget) => MemoryIndex;
-
-/** The key index of a target's store (for tests: not exported from the package). */
-export function memoryIndexOf(target: MemoryTarget): MemoryIndex {
-  return indexOfTarget(target);
-}
-
 export class MemoryTarget implements StorageTarget {
   readonly kind = "memory" as const;
   readonly id: string;
